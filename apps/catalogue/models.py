@@ -1,0 +1,179 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.mynumber import validate_no_my_number
+
+from .constants import CHANNEL_FIELDS, Channel, CounterForm
+
+
+class BilingualMixin:
+    """Pick the English variant of a field on /en/ when it is filled, else the Japanese one."""
+
+    def localized(self, field: str) -> str:
+        if (get_language() or "ja").startswith("en"):
+            value = getattr(self, f"{field}_en", "")
+            if value:
+                return value
+        return getattr(self, field)
+
+    def __getattr__(self, name: str):
+        # Templates cannot pass arguments: {{ p.localized_title }} means p.localized("title").
+        if name.startswith("localized_"):
+            return self.localized(name[len("localized_") :])
+        raise AttributeError(name)
+
+
+class Section(BilingualMixin, models.Model):
+    """A responsible section of the city hall (担当課)."""
+
+    code = models.SlugField(_("コード"), max_length=50, unique=True)
+    name = models.CharField(_("名称"), max_length=100, validators=[validate_no_my_number])
+    name_en = models.CharField(
+        _("名称（英語）"), max_length=150, blank=True, validators=[validate_no_my_number]
+    )
+    phone = models.CharField(_("電話番号"), max_length=30, blank=True, validators=[validate_no_my_number])
+    location = models.CharField(_("場所"), max_length=150, blank=True, validators=[validate_no_my_number])
+    location_en = models.CharField(
+        _("場所（英語）"), max_length=150, blank=True, validators=[validate_no_my_number]
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("担当課")
+        verbose_name_plural = _("担当課")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LifeEvent(BilingualMixin, models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(_("名称"), max_length=50, validators=[validate_no_my_number])
+    name_en = models.CharField(_("名称（英語）"), max_length=80, validators=[validate_no_my_number])
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("ライフイベント")
+        verbose_name_plural = _("ライフイベント")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(BilingualMixin, models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(_("名称"), max_length=50, validators=[validate_no_my_number])
+    name_en = models.CharField(_("名称（英語）"), max_length=80, validators=[validate_no_my_number])
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("分類")
+        verbose_name_plural = _("分類")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(BilingualMixin, models.Model):
+    slug = models.SlugField(_("スラッグ"), max_length=80, unique=True)
+    title = models.CharField(_("手続き名"), max_length=200, validators=[validate_no_my_number])
+    title_en = models.CharField(_("手続き名（英語）"), max_length=250, validators=[validate_no_my_number])
+    reading = models.CharField(
+        _("よみがな"),
+        max_length=300,
+        help_text=_("ひらがなで入力（検索に使用）"),
+        validators=[validate_no_my_number],
+    )
+    summary = models.TextField(_("概要"), max_length=2000, validators=[validate_no_my_number])
+    summary_en = models.TextField(_("概要（英語）"), max_length=3000, validators=[validate_no_my_number])
+    audience = models.CharField(_("対象者"), max_length=300, blank=True, validators=[validate_no_my_number])
+    audience_en = models.CharField(
+        _("対象者（英語）"), max_length=400, blank=True, validators=[validate_no_my_number]
+    )
+    what_to_bring = models.TextField(
+        _("持ち物"), max_length=2000, blank=True, validators=[validate_no_my_number]
+    )
+    what_to_bring_en = models.TextField(
+        _("持ち物（英語）"), max_length=3000, blank=True, validators=[validate_no_my_number]
+    )
+    fee_yen = models.PositiveIntegerField(_("手数料（円）"), null=True, blank=True, help_text=_("無料は空欄"))
+    fee_note = models.CharField(
+        _("手数料の補足"), max_length=300, blank=True, validators=[validate_no_my_number]
+    )
+    fee_note_en = models.CharField(
+        _("手数料の補足（英語）"), max_length=400, blank=True, validators=[validate_no_my_number]
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("担当課")
+    )
+    channel_counter = models.BooleanField(_("窓口"), default=True)
+    channel_online = models.BooleanField(_("オンライン申請"), default=False)
+    channel_konbini = models.BooleanField(_("コンビニ交付"), default=False)
+    channel_mail = models.BooleanField(_("郵送"), default=False)
+    online_url = models.URLField(_("オンライン申請のURL"), blank=True)
+    requires_my_number_card = models.BooleanField(_("マイナンバーカードが必要"), default=False)
+    counter_form = models.CharField(
+        _("書かない窓口の様式"), max_length=20, choices=CounterForm.choices, blank=True
+    )
+    life_events = models.ManyToManyField(
+        LifeEvent, blank=True, related_name="procedures", verbose_name=_("ライフイベント")
+    )
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="procedures", verbose_name=_("分類")
+    )
+    keywords = models.CharField(
+        _("検索キーワード"),
+        max_length=500,
+        blank=True,
+        help_text=_("「|」区切り。略語・言い換え・英語など"),
+        validators=[validate_no_my_number],
+    )
+    published = models.BooleanField(_("公開"), default=False)
+    last_reviewed = models.DateField(_("最終確認日"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["reading", "slug"]
+        verbose_name = _("手続き")
+        verbose_name_plural = _("手続き")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(channel_online=True) | ~models.Q(online_url=""),
+                name="procedure_online_channel_has_url",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel_counter=True)
+                | models.Q(channel_online=True)
+                | models.Q(channel_konbini=True)
+                | models.Q(channel_mail=True),
+                name="procedure_has_a_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:detail", kwargs={"slug": self.slug})
+
+    @property
+    def channels(self) -> list[str]:
+        return [str(code) for code, field in CHANNEL_FIELDS.items() if getattr(self, field)]
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return [str(Channel(code).label) for code in self.channels]
+
+    @property
+    def bring_items(self) -> list[str]:
+        text = self.localized("what_to_bring")
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.split("|") if k.strip()]

@@ -1,0 +1,245 @@
+"""Reads of the procedure catalogue: the public interface other apps and the views use.
+
+Every page asks for the same few things: one page of procedures, facet counts and the facet labels. The
+filtering, ranking and counting happen on the in-process index (see search.py), so each page costs a
+constant number of SQL queries however many procedures match.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Prefetch, QuerySet
+
+from . import search
+from .constants import Channel
+from .models import Category, LifeEvent, Procedure
+
+VERSION_KEY = "catalogue:version"
+
+
+# Each process reads the shared version at most once a second: a cached page then costs one cache
+# read instead of two (bench/catalogue_pages.py), and other processes see a change within a second.
+VERSION_MEMO_SECONDS = 1.0
+_version_memo: tuple[int, float] | None = None
+
+
+def catalogue_version() -> int:
+    """A number that changes whenever the published catalogue changes (see services.catalogue_changed)."""
+    global _version_memo
+    now = time.monotonic()
+    memo = _version_memo
+    if memo is not None and now - memo[1] < VERSION_MEMO_SECONDS:
+        return memo[0]
+    version = cache.get_or_set(VERSION_KEY, time.time_ns, timeout=None)
+    _version_memo = (version, now)
+    return version
+
+
+def catalogue_version_forget() -> None:
+    """Drop this process's memo (the process that changed the catalogue sees the change at once)."""
+    global _version_memo
+    _version_memo = None
+
+
+@dataclass
+class _Entry:
+    pk: int
+    slug: str
+    life_events: frozenset[str]
+    categories: frozenset[str]
+    channels: frozenset[str]
+    doc: search.IndexedDoc
+
+
+@dataclass
+class CatalogueIndex:
+    version: int
+    entries: list[_Entry] = field(default_factory=list)  # in display order (reading)
+
+    @property
+    def docs(self) -> list[search.IndexedDoc]:
+        return [e.doc for e in self.entries]
+
+
+_index_lock = threading.Lock()
+_index: CatalogueIndex | None = None
+
+
+def _published() -> QuerySet[Procedure]:
+    return Procedure.objects.filter(published=True).select_related("section")
+
+
+def _build_index(version: int) -> CatalogueIndex:
+    rows = _published().prefetch_related("life_events", "categories").order_by("reading", "slug")
+    index = CatalogueIndex(version=version)
+    for p in rows:
+        events = list(p.life_events.all())
+        cats = list(p.categories.all())
+        facet_text = " ".join([p.section.name, p.section.name_en] + [x.name for x in events + cats])
+        doc = search.index_document(
+            p.pk,
+            title=p.title,
+            reading=p.reading,
+            keywords=p.keywords.replace("|", " "),
+            title_en=p.title_en,
+            facets=facet_text + " " + " ".join(x.name_en for x in events + cats),
+            summary=" ".join([p.summary, p.audience]),
+            summary_en=" ".join([p.summary_en, p.audience_en]),
+            extra=" ".join([p.what_to_bring, p.what_to_bring_en]),
+        )
+        index.entries.append(
+            _Entry(
+                pk=p.pk,
+                slug=p.slug,
+                life_events=frozenset(e.slug for e in events),
+                categories=frozenset(c.slug for c in cats),
+                channels=frozenset(p.channels),
+                doc=doc,
+            )
+        )
+    return index
+
+
+def catalogue_index() -> CatalogueIndex:
+    """The index of the current catalogue version, rebuilt once per process when the version changes."""
+    global _index
+    version = catalogue_version()
+    current = _index
+    if current is not None and current.version == version:
+        return current
+    with _index_lock:
+        if _index is None or _index.version != version:
+            _index = _build_index(version)
+        return _index
+
+
+@dataclass
+class FacetCount:
+    slug: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    query: str
+    count: int
+    procedures: list[Procedure]
+    life_events: list[FacetCount]
+    categories: list[FacetCount]
+    ranked: bool
+    life_event: str = ""
+    category: str = ""
+    channel: str = ""
+
+
+def procedure_search(
+    *,
+    query: str = "",
+    life_event: str = "",
+    category: str = "",
+    channel: str = "",
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResult:
+    """Published procedures matching the query and facets, ranked by relevance when there is a query."""
+    query = search.clean_query(query)
+    events = list(LifeEvent.objects.all())
+    cats = list(Category.objects.all())
+    # Unknown facet values (a stale bookmark, a hand-edited URL) are ignored rather than failing.
+    life_event = life_event if life_event in {x.slug for x in events} else ""
+    category = category if category in {x.slug for x in cats} else ""
+    channel = channel if channel in Channel.values else ""
+    index = catalogue_index()
+    entries = index.entries
+    ranked = False
+    if query and search.parse_query(query):
+        by_pk = {e.pk: e for e in entries}
+        entries = [by_pk[pk] for pk, _score in search.rank(index.docs, query)]
+        ranked = True
+    elif query:
+        entries = []
+
+    def matches(e: _Entry, skip: str = "") -> bool:
+        return (
+            (skip == "life_event" or not life_event or life_event in e.life_events)
+            and (skip == "category" or not category or category in e.categories)
+            and (not channel or channel in e.channels)
+        )
+
+    hits = [e for e in entries if matches(e)]
+    page_pks = [e.pk for e in hits[offset : offset + limit]]
+    procedures = procedure_list_by_pks(pks=page_pks)
+
+    event_counts: dict[str, int] = {}
+    for e in entries:
+        if matches(e, skip="life_event"):
+            for slug in e.life_events:
+                event_counts[slug] = event_counts.get(slug, 0) + 1
+    cat_counts: dict[str, int] = {}
+    for e in entries:
+        if matches(e, skip="category"):
+            for slug in e.categories:
+                cat_counts[slug] = cat_counts.get(slug, 0) + 1
+
+    return SearchResult(
+        query=query,
+        count=len(hits),
+        procedures=procedures,
+        life_events=[
+            FacetCount(x.slug, x.localized("name"), event_counts.get(x.slug, 0), x.slug == life_event)
+            for x in events
+        ],
+        categories=[
+            FacetCount(x.slug, x.localized("name"), cat_counts.get(x.slug, 0), x.slug == category)
+            for x in cats
+        ],
+        ranked=ranked,
+        life_event=life_event,
+        category=category,
+        channel=channel,
+    )
+
+
+def procedure_list_by_pks(*, pks: list[int]) -> list[Procedure]:
+    """The procedures with these keys, in this order, with their facets loaded (three queries)."""
+    if not pks:
+        return []
+    rows = (
+        _published()
+        .filter(pk__in=pks)
+        .prefetch_related(
+            Prefetch("life_events", queryset=LifeEvent.objects.all()),
+            Prefetch("categories", queryset=Category.objects.all()),
+        )
+    )
+    by_pk = {p.pk: p for p in rows}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def procedure_get(*, slug: str) -> Procedure:
+    """One published procedure; Procedure.DoesNotExist when there is none."""
+    return _published().prefetch_related("life_events", "categories").get(slug=slug)
+
+
+def procedure_export_rows() -> QuerySet[Procedure]:
+    """Every published procedure for the open-data export, with its facets loaded."""
+    return _published().prefetch_related("life_events", "categories").order_by("slug")
+
+
+def life_event_list() -> list[LifeEvent]:
+    return list(LifeEvent.objects.all())
+
+
+def category_list() -> list[Category]:
+    return list(Category.objects.all())
+
+
+def procedure_fees(*, slugs: list[str]) -> dict[str, int | None]:
+    """Fee in yen per procedure slug (None when free), as curated in the catalogue."""
+    return dict(Procedure.objects.filter(slug__in=slugs).values_list("slug", "fee_yen"))

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "catalogue"
+
+urlpatterns = [
+    path("procedures/", views.procedure_list, name="list"),
+    path("procedures/<slug:slug>/", views.procedure_detail, name="detail"),
+]

@@ -1,0 +1,82 @@
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_safe
+
+from apps.core.cache import cache_public_page
+
+from . import selectors
+from .constants import Channel
+from .models import Procedure
+
+PAGE_SIZE = 20
+
+
+def _filters(request) -> dict[str, str]:
+    get = request.GET
+    return {key: get.get(param, "") for key, param in [
+        ("query", "q"), ("life_event", "life_event"), ("category", "category"), ("channel", "channel")
+    ]}  # fmt: skip
+
+
+@require_safe
+@cache_public_page(selectors.catalogue_version)
+def home(request):
+    return render(
+        request,
+        "catalogue/home.html",
+        {"life_events": selectors.life_event_list(), "categories": selectors.category_list()},
+    )
+
+
+@require_safe
+@cache_public_page(selectors.catalogue_version)
+def procedure_list(request):
+    filters = _filters(request)
+    try:
+        page_number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    offset = (page_number - 1) * PAGE_SIZE
+    result = selectors.procedure_search(**filters, limit=PAGE_SIZE, offset=offset)
+    paginator = Paginator(range(result.count), PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "catalogue/procedure_list.html",
+        {
+            "result": result,
+            "filters": filters,
+            "page": page,
+            "query_string": params.urlencode(),
+            "query_truncated": len(filters["query"]) > len(result.query),
+            "channels": Channel.choices,
+        },
+    )
+
+
+def counter_form_url(procedure: Procedure) -> str:
+    """Our own pre-filled counter form for this procedure, once the counter app provides it."""
+    if not procedure.counter_form:
+        return ""
+    try:
+        return reverse("counter:start", kwargs={"form": procedure.counter_form})
+    except NoReverseMatch:
+        return ""
+
+
+@require_safe
+@cache_public_page(selectors.catalogue_version)
+def procedure_detail(request, slug: str):
+    try:
+        procedure = selectors.procedure_get(slug=slug)
+    except Procedure.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "catalogue/procedure_detail.html",
+        {"procedure": procedure, "counter_form_url": counter_form_url(procedure)},
+    )

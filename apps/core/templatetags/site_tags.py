@@ -1,0 +1,18 @@
+from django import template
+from django.urls import translate_url
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def switch_language_url(context, language: str) -> str:
+    """The current page in another language (i18n_patterns prefix), keeping the query string."""
+    request = context["request"]
+    return translate_url(request.get_full_path(), language)
+
+
+@register.filter
+def yen(value) -> str:
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}"

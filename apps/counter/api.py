@@ -1,0 +1,45 @@
+"""Staff API of SPEC §4: GET /api/v1/counter/requests/{token} (counter staff with a second factor)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.security import SessionAuth
+
+from apps.core.errors import ApplicationError
+from apps.identity.constants import Role
+from apps.identity.middleware import used_second_factor
+
+from . import services
+from .constants import AuditAction
+
+
+class CounterStaffAuth(SessionAuth):
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if not user:
+            return None
+        if not (user.is_superuser or user.groups.filter(name=Role.COUNTER_STAFF.value).exists()):
+            raise ApplicationError("窓口職員だけが使えます。", code="forbidden", status=403)
+        if not used_second_factor(request):
+            raise ApplicationError("2段階認証が必要です。", code="second_factor_required", status=403)
+        return user
+
+
+router = Router(tags=["counter"], auth=CounterStaffAuth())
+
+
+@router.get("/requests/{token}", summary="A counter request by its QR token or short code (staff only)")
+def counter_request(request: HttpRequest, token: str):
+    found = services.counter_lookup(staff=request.user, code=token)
+    services.counter_request_viewed(staff=request.user, request=found, action=AuditAction.API_VIEW)
+    return {
+        "id": str(found.pk),
+        "form": found.form,
+        "status": found.status,
+        "fields": found.data,
+        "gaiji_fields": found.gaiji_fields,
+        "fee_yen": found.fee_yen,
+        "expires_at": found.expires_at,
+        "created_at": found.created_at,
+    }

@@ -1,0 +1,254 @@
+"""The no-writing counter (書かない窓口): the counter app's public interface for writes.
+
+A resident's request is found at the counter only by its QR token or short code (both stored hashed);
+every staff view, print, correction and issue is written to the audit log the resident can read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.catalogue.selectors import procedure_fees
+from apps.core.errors import ApplicationError
+from apps.documents.services import document_request
+from apps.notifications.services import notify
+
+from . import tokens
+from .constants import CERTIFICATES, AuditAction, FormKind, Relationship, RequestStatus
+from .gaiji import fields_with_gaiji
+from .models import CounterAuditEntry, CounterCorrection, CounterRequest
+
+logger = logging.getLogger(__name__)
+
+CORRECTABLE_FIELDS = [
+    "requester_name", "requester_address", "requester_phone", "subject_name", "subject_address",
+    "honseki", "hittosha", "recipient", "purpose_other",
+]  # fmt: skip
+
+
+class CounterError(ApplicationError):
+    code = "counter_error"
+
+
+@dataclass
+class CreatedRequest:
+    request: CounterRequest
+    token: str
+    short_code: str
+
+
+def fee_total(*, form: str, copies: dict[str, int]) -> int:
+    fees = procedure_fees(slugs=[slug for _label, slug in CERTIFICATES[form].values()])
+    return sum((fees.get(CERTIFICATES[form][code][1]) or 0) * n for code, n in copies.items())
+
+
+def _serialisable(data: dict) -> dict:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, dt.date):
+            out[key] = value.isoformat()
+        elif value is None:
+            out[key] = ""
+        else:
+            out[key] = value
+    return out
+
+
+def counter_request_create(*, user, form: str, cleaned: dict, prefilled: bool = False) -> CreatedRequest:
+    """Store a filled form and give it a fresh QR token and short code (valid for the set period)."""
+    data = _serialisable({k: v for k, v in cleaned.items() if not k.startswith("copies_")})
+    now = timezone.now()
+    for _ in range(5):  # a short-code collision is astronomically rare; retry with new codes if it happens
+        token, short_code = tokens.new_token(), tokens.new_short_code()
+        try:
+            with transaction.atomic():
+                request = CounterRequest.objects.create(
+                    user=user,
+                    form=form,
+                    data=data,
+                    gaiji_fields=fields_with_gaiji(data),
+                    fee_yen=fee_total(form=form, copies=data["copies"]),
+                    prefilled_from_verification=prefilled,
+                    token_hash=tokens.digest(token),
+                    token_encrypted=tokens.seal(token),
+                    short_code_hash=tokens.digest(short_code),
+                    short_code_encrypted=tokens.seal(short_code),
+                    created_at=now,
+                    expires_at=now + dt.timedelta(days=settings.TAKAMATSU_COUNTER_VALID_DAYS),
+                )
+            return CreatedRequest(request=request, token=token, short_code=short_code)
+        except IntegrityError:
+            continue
+    raise CounterError("could not allocate a code", code="code_allocation_failed", status=503)
+
+
+def counter_request_cancel(*, user, pk) -> bool:
+    return bool(
+        CounterRequest.objects.filter(pk=pk, user=user, status=RequestStatus.WAITING).update(
+            status=RequestStatus.CANCELLED, cancelled_at=timezone.now()
+        )
+    )
+
+
+def _throttle_key(staff) -> str:
+    return f"counter:lookup-failures:{staff.pk}"
+
+
+def counter_lookup(*, staff, code: str) -> CounterRequest:
+    """The request behind a scanned token or typed short code; CounterError with a code otherwise.
+
+    Failed lookups are counted per clerk: guessing codes is throttled long before it could succeed.
+    """
+    key = _throttle_key(staff)
+    if (cache.get(key) or 0) >= settings.TAKAMATSU_COUNTER_LOOKUP_FAILURES:
+        raise CounterError(
+            "照会の失敗が続いたため、しばらく照会できません。", code="too_many_attempts", status=429
+        )
+    normalized = tokens.normalize(code)
+    request = None
+    if normalized:
+        hashed = tokens.digest(normalized)
+        request = CounterRequest.objects.filter(Q(token_hash=hashed) | Q(short_code_hash=hashed)).first()
+    if request is None:
+        cache.add(key, 0, timeout=settings.TAKAMATSU_COUNTER_LOOKUP_WINDOW)
+        cache.incr(key)
+        raise CounterError(
+            "該当する申請が見つかりません。番号を確かめてください。", code="not_found", status=404
+        )
+    if request.purged_at or request.status == RequestStatus.CANCELLED:
+        raise CounterError("この申請は取り消されています。", code="cancelled", status=410)
+    if request.status == RequestStatus.ISSUED:
+        raise CounterError("この申請はすでに交付済みです。", code="already_issued", status=410)
+    if request.is_expired:
+        raise CounterError(
+            "この申請の有効期限が切れています。もう一度作成してもらってください。", code="expired", status=410
+        )
+    return request
+
+
+def _audit(request: CounterRequest, staff, action: str) -> None:
+    CounterAuditEntry.objects.create(request=request, staff=staff, action=action)
+    logger.info("counter request %s %s by staff #%s", request.pk, action, getattr(staff, "pk", None))
+
+
+@transaction.atomic
+def counter_request_scan(*, staff, request: CounterRequest) -> CounterRequest:
+    CounterRequest.objects.filter(pk=request.pk, scanned_at__isnull=True).update(
+        scanned_at=timezone.now(), status=RequestStatus.SCANNED
+    )
+    request.refresh_from_db()
+    return request
+
+
+def counter_request_viewed(*, staff, request: CounterRequest, action: str = AuditAction.VIEW) -> None:
+    _audit(request, staff, action)
+
+
+@transaction.atomic
+def counter_request_correct(
+    *, staff, request: CounterRequest, field: str, new_value: str, reason: str
+) -> None:
+    if field not in CORRECTABLE_FIELDS or field not in request.data:
+        raise CounterError("この項目は訂正できません。", code="field_not_correctable")
+    locked = CounterRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status in (RequestStatus.ISSUED, RequestStatus.CANCELLED) or locked.purged_at:
+        raise CounterError("交付済み・取り消し済みの申請は訂正できません。", code="closed")
+    CounterCorrection.objects.create(
+        request=locked,
+        field=field,
+        old_value=str(locked.data.get(field, "")),
+        new_value=new_value,
+        reason=reason,
+        staff=staff,
+    )
+    locked.data[field] = new_value
+    locked.gaiji_fields = fields_with_gaiji(locked.data)
+    locked.save(update_fields=["data", "gaiji_fields"])
+    _audit(locked, staff, AuditAction.CORRECT)
+
+
+@transaction.atomic
+def counter_request_print(*, staff, request: CounterRequest):
+    """Queue the official form PDF (laid out like the paper form) and note the print."""
+    document = document_request(
+        owner=staff, kind="counter.official_form", params={"request_id": str(request.pk)}
+    )
+    CounterRequest.objects.filter(pk=request.pk).update(
+        printed_at=timezone.now(), status=RequestStatus.PRINTED
+    )
+    _audit(request, staff, AuditAction.PRINT)
+    return document
+
+
+@transaction.atomic
+def counter_request_issue(*, staff, request: CounterRequest, identity_checked: list[str]) -> None:
+    updated = CounterRequest.objects.filter(
+        pk=request.pk, status__in=[RequestStatus.SCANNED, RequestStatus.PRINTED]
+    ).update(status=RequestStatus.ISSUED, issued_at=timezone.now(), identity_checked=identity_checked)
+    if updated != 1:
+        raise CounterError("この申請は交付できる状態ではありません。", code="not_issuable")
+    _audit(request, staff, AuditAction.ISSUE)
+    notify(
+        recipient=request.user,
+        event="counter.issued",
+        context={"request_id": str(request.pk), "form": request.form},
+    )
+
+
+def counter_expiry_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind residents the day before an unused code expires (once per request)."""
+    now = now or timezone.now()
+    due = CounterRequest.objects.filter(
+        status=RequestStatus.WAITING, expires_at__gt=now, expires_at__lte=now + dt.timedelta(days=1)
+    ).select_related("user")
+    sent = 0
+    for request in due:
+        if notify(
+            recipient=request.user,
+            event="counter.expiring",
+            context={
+                "request_id": str(request.pk),
+                "form": request.form,
+                "expires_on": timezone.localdate(request.expires_at).isoformat(),
+            },
+            dedupe_key=f"counter-expiring:{request.pk}",
+        ):
+            sent += 1
+    return sent
+
+
+def counter_requests_purge(*, now: dt.datetime | None = None) -> int:
+    """Erase personal data of finished, cancelled or expired requests after the retention period."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.TAKAMATSU_COUNTER_RETENTION_DAYS)
+
+    finished = CounterRequest.objects.filter(purged_at__isnull=True).filter(
+        Q(status=RequestStatus.ISSUED, issued_at__lt=cutoff)
+        | Q(status=RequestStatus.CANCELLED, cancelled_at__lt=cutoff)
+        | Q(status=RequestStatus.WAITING, expires_at__lt=cutoff)
+        | Q(status__in=[RequestStatus.SCANNED, RequestStatus.PRINTED], scanned_at__lt=cutoff)
+    )
+    ids = list(finished.values_list("pk", flat=True))
+    with transaction.atomic():
+        CounterCorrection.objects.filter(request_id__in=ids).update(old_value="", new_value="")
+        count = CounterRequest.objects.filter(pk__in=ids).update(
+            data={}, gaiji_fields=[], token_encrypted="", short_code_encrypted="", purged_at=now
+        )
+    return count
+
+
+def needs_proxy_letter(request: CounterRequest) -> bool:
+    return request.data.get("relationship") == Relationship.PROXY and request.form != FormKind.INKAN
+
+
+def counter_receipt_request(*, user, request: CounterRequest):
+    """The resident's PDF with the QR code and short code, to print or keep offline."""
+    return document_request(owner=user, kind="counter.receipt", params={"request_id": str(request.pk)})

@@ -1,0 +1,85 @@
+"""The renderers other apps register: one per document kind, with its template under templates/pdf/.
+
+The documents app imports no domain app; a domain app registers its kinds from its AppConfig.ready():
+
+    register_renderer(
+        "identity.verification_record",
+        template="pdf/identity_verification_record.html",
+        context=verification_record_context,  # (document) -> dict, reads what the params refer to
+        filename="verification-record.pdf",
+        title=_("本人確認情報の控え"),
+    )
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from apps.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from .models import Document
+
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+KIND_MAX_LENGTH = 64
+
+
+class UnknownDocumentKind(ApplicationError):
+    code = "unknown_document_kind"
+    status = 400
+
+
+@dataclass(frozen=True)
+class Renderer:
+    kind: str
+    template: str
+    context: Callable[[Document], dict[str, Any]]
+    filename: str | Callable[[Document], str]
+    title: Any  # str or a lazy translation
+
+    def filename_for(self, document: Document) -> str:
+        return self.filename(document) if callable(self.filename) else str(self.filename)
+
+
+_renderers: dict[str, Renderer] = {}
+
+
+def register_renderer(
+    kind: str,
+    *,
+    template: str,
+    context: Callable[[Document], dict[str, Any]],
+    filename: str | Callable[[Document], str],
+    title: Any,
+) -> Renderer:
+    """Register how documents of `kind` are made; registering the same definition again is a no-op."""
+    if not KIND_PATTERN.match(kind) or len(kind) > KIND_MAX_LENGTH:
+        raise ImproperlyConfigured(f"Document kind {kind!r} must look like 'app.name' (lowercase, ≤ 64).")
+    renderer = Renderer(kind=kind, template=template, context=context, filename=filename, title=title)
+    existing = _renderers.get(kind)
+    if existing is not None and existing != renderer:
+        raise ImproperlyConfigured(f"Document kind {kind!r} is already registered with another renderer.")
+    _renderers[kind] = renderer
+    return renderer
+
+
+def unregister_renderer(kind: str) -> None:
+    _renderers.pop(kind, None)
+
+
+def get_renderer(kind: str) -> Renderer:
+    try:
+        return _renderers[kind]
+    except KeyError:
+        raise UnknownDocumentKind(
+            f"文書の種類 {kind!r} は登録されていません。", code="unknown_document_kind"
+        ) from None
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_renderers)

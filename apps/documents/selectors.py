@@ -1,0 +1,34 @@
+"""Reads of generated documents: the documents app's public interface for views and other apps."""
+
+from __future__ import annotations
+
+import uuid
+
+from .models import Document
+from .registry import UnknownDocumentKind, get_renderer
+
+
+def document_get_for_owner(*, owner, pk: uuid.UUID | str) -> Document:
+    """The owner's document; Document.DoesNotExist for anyone else's (callers answer 404, never 403)."""
+    return Document.objects.get(pk=pk, owner=owner)
+
+
+def document_list_for_owner(*, owner, limit: int = 50) -> list[Document]:
+    """The owner's most recent documents, newest first."""
+    return list(Document.objects.filter(owner=owner).order_by("-created_at")[:limit])
+
+
+def document_title(*, document: Document) -> str:
+    """What the resident calls the document (the registered title; the kind if no longer registered)."""
+    try:
+        return str(get_renderer(document.kind).title)
+    except UnknownDocumentKind:
+        return document.kind
+
+
+def document_filename(*, document: Document) -> str:
+    """The download file name (says what the document is, never who it is about)."""
+    try:
+        return get_renderer(document.kind).filename_for(document)
+    except UnknownDocumentKind:
+        return f"{document.kind}.pdf"

@@ -1,0 +1,30 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth.models import Group
+
+from apps.notifications.services import notify_rendered_email
+
+from .constants import Role
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mails (confirmation, password reset…) go through our outbox like every notification."""
+        message = self.render_mail(template_prefix, email, context)
+        html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
+        user = context.get("user")
+        notify_rendered_email(
+            recipient=user if getattr(user, "pk", None) else None,
+            address=email,
+            event=f"account.{template_prefix.rsplit('/', 1)[-1]}",
+            subject=message.subject,
+            text=message.body,
+            html=html,
+        )
+
+    def save_user(self, request, user, form, commit=True):
+        """Everyone who signs up is a resident; other roles are given by the city."""
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            group, _ = Group.objects.get_or_create(name=Role.RESIDENT.value)
+            user.groups.add(group)
+        return user

@@ -1,0 +1,33 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+DEMO_CARD_LABELS = {
+    "takamatsu-resident": _("高松市民のカード（高松　太郎）"),
+    "newcomer": _("高松市民のカード（瀬戸　花子）"),
+    "marugame-resident": _("丸亀市民のカード（丸亀　一郎）"),
+    "expired": _("有効期限切れのカード"),
+    "revoked": _("失効したカード"),
+    "no-basic-info": _("基本4情報のないカード"),
+}
+
+
+class KeepBasicInfoForm(forms.Form):
+    keep_basic_info = forms.BooleanField(
+        label=_("氏名・住所・生年月日・性別を保存して、窓口の申請書の事前入力に使う"),
+        required=False,
+        initial=True,
+    )
+
+
+class DemoCardForm(KeepBasicInfoForm):
+    card = forms.ChoiceField(label=_("デモ用カード"))
+
+    def __init__(self, *args, cards: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["card"].choices = [(name, DEMO_CARD_LABELS.get(name, name)) for name in cards]
+
+
+class AccountDeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("アカウントと保存された情報をすべて削除することを確認しました"), required=True
+    )

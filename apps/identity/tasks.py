@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(ignore_result=True)
+def certificate_expiry_reminders() -> int:
+    return services.certificate_expiry_reminders_send()

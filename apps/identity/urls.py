@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "identity"
+
+urlpatterns = [
+    path("identity/verify/", views.verify, name="verify"),
+    path("identity/verify/demo-card/", views.verify_with_demo_card, name="verify_demo_card"),
+    path("identity/oidc/start/", views.oidc_start, name="oidc_start"),
+    path("identity/oidc/callback/", views.oidc_callback, name="oidc_callback"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/record/", views.verification_record_pdf, name="verification_record"),
+    path("profile/basic-info/delete/", views.basic_info_delete, name="basic_info_delete"),
+    path("profile/delete/", views.account_delete, name="account_delete"),
+]

@@ -1,0 +1,209 @@
+"""The wallet ledger: the wallet app's public interface for every movement of points (SPEC §3.4).
+
+Money rules (STYLE.md): integer points; entries append-only; every transaction sums to zero; balances of
+residents and merchants can never go negative — guarded by the database (CHECK constraint on the cached
+balance, updated with `balance = balance + amount` in the same transaction), never checked in Python first.
+Every write takes an idempotency key, unique in the database: a retry returns the stored result, the same
+key with other parameters is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from apps.core.errors import ApplicationError
+
+from .constants import HOLDER_KINDS, MAX_PAYMENT, AccountKind, TransactionKind
+from .models import Account, Entry, Merchant, Transaction
+
+
+class WalletError(ApplicationError):
+    code = "wallet_error"
+
+
+@dataclass
+class PaymentResult:
+    transaction: Transaction
+    amount: int
+    merchant: Merchant
+    balance: int
+    replayed: bool = False
+
+
+def system_account(kind: str) -> Account:
+    account, _ = Account.objects.get_or_create(system_code=kind, defaults={"kind": kind})
+    return account
+
+
+def resident_account(*, user) -> Account:
+    account, _ = Account.objects.get_or_create(owner=user, defaults={"kind": AccountKind.RESIDENT})
+    return account
+
+
+def merchant_account(*, merchant: Merchant) -> Account:
+    account, _ = Account.objects.get_or_create(merchant=merchant, defaults={"kind": AccountKind.MERCHANT})
+    return account
+
+
+def request_hash(*parts) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _post(
+    *, kind: str, legs: list[tuple[Account, int]], key: str, fingerprint: str, reverses=None, refund_of=None
+) -> Transaction:
+    """Write one balanced transaction and move the cached balances, all or nothing."""
+    if sum(amount for _, amount in legs) != 0:
+        raise WalletError("unbalanced transaction", code="unbalanced")
+    tx = Transaction.objects.create(
+        kind=kind, idempotency_key=key, request_hash=fingerprint, reverses=reverses, refund_of=refund_of
+    )
+    Entry.objects.bulk_create(
+        [Entry(transaction=tx, account=account, amount=amount) for account, amount in legs]
+    )
+    # Lock order by primary key: two transfers between the same accounts never wait on each other in a cycle.
+    for account, amount in sorted(legs, key=lambda leg: leg[0].pk):
+        Account.objects.filter(pk=account.pk).update(balance=F("balance") + amount)
+    return tx
+
+
+def _replay(key: str, fingerprint: str) -> Transaction | None:
+    existing = Transaction.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.request_hash != fingerprint:
+        raise WalletError("この冪等キーは別の内容で使われています。", code="idempotency_conflict", status=409)
+    return existing
+
+
+def _amount(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WalletError("金額は整数で指定してください。", code="invalid_amount")
+    if value <= 0 or value > MAX_PAYMENT:
+        raise WalletError(f"金額は1以上{MAX_PAYMENT:,}以下で指定してください。", code="invalid_amount")
+    return value
+
+
+def _key(value) -> str:
+    if not isinstance(value, str) or not (8 <= len(value) <= 100):
+        raise WalletError("冪等キー（8〜100文字）を指定してください。", code="invalid_idempotency_key")
+    return value
+
+
+def points_award(*, user, amount: int, idempotency_key: str, reason: str = "award") -> Transaction:
+    """Give points from the city's issuance account (the campaigns call this)."""
+    amount, key = _amount(amount), _key(idempotency_key)
+    fingerprint = request_hash("award", user.pk, amount, reason)
+    try:
+        with transaction.atomic():
+            account = resident_account(user=user)
+            return _post(
+                kind=TransactionKind.AWARD,
+                legs=[(system_account(AccountKind.ISSUANCE), -amount), (account, amount)],
+                key=key,
+                fingerprint=fingerprint,
+            )
+    except IntegrityError:
+        replay = _replay(key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+
+
+def payment_create(*, user, merchant_code: str, amount, idempotency_key) -> PaymentResult:
+    """Pay a merchant from the resident's balance; a retry with the same key returns the first result."""
+    amount, key = _amount(amount), _key(idempotency_key)
+    merchant = Merchant.objects.filter(code=str(merchant_code)[:50], active=True).first()
+    if merchant is None:
+        raise WalletError("加盟店が見つかりません。", code="unknown_merchant", status=404)
+    fingerprint = request_hash("payment", user.pk, merchant.code, amount)
+    replay = _replay(key, fingerprint)
+    if replay is not None:
+        return PaymentResult(replay, amount, merchant, resident_account(user=user).balance, replayed=True)
+    payer = resident_account(user=user)
+    payee = merchant_account(merchant=merchant)
+    try:
+        with transaction.atomic():
+            tx = _post(
+                kind=TransactionKind.PAYMENT,
+                legs=[(payer, -amount), (payee, amount)],
+                key=key,
+                fingerprint=fingerprint,
+            )
+    except IntegrityError as exc:
+        replay = _replay(key, fingerprint)  # a concurrent request with the same key won the race
+        if replay is not None:
+            return PaymentResult(
+                replay, amount, merchant, Account.objects.get(pk=payer.pk).balance, replayed=True
+            )
+        if "holder_balance_not_negative" in str(exc):
+            raise WalletError("残高が足りません。", code="insufficient_funds", status=409) from None
+        raise
+    return PaymentResult(tx, amount, merchant, Account.objects.get(pk=payer.pk).balance)
+
+
+def payment_refund(*, merchant: Merchant, payment_id, amount, idempotency_key) -> Transaction:
+    """The merchant gives back up to what is left of a payment to the resident who paid."""
+    amount, key = _amount(amount), _key(idempotency_key)
+    fingerprint = request_hash("refund", merchant.pk, payment_id, amount)
+    replay = _replay(key, fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            # Lock the payment: concurrent refunds of it are counted one after the other.
+            payment = (
+                Transaction.objects.select_for_update()
+                .filter(pk=payment_id, kind=TransactionKind.PAYMENT, entries__account__merchant=merchant)
+                .first()
+            )
+            if payment is None:
+                raise WalletError("支払いが見つかりません。", code="unknown_payment", status=404)
+            shop = merchant_account(merchant=merchant)
+            legs = {e.account_id: e.amount for e in payment.entries.all()}
+            payer = Account.objects.get(pk=next(account for account, value in legs.items() if value < 0))
+            already = -(
+                Entry.objects.filter(transaction__refund_of=payment, account=shop).aggregate(
+                    total=Sum("amount")
+                )["total"]
+                or 0
+            )
+            if already + amount > legs[shop.pk]:
+                raise WalletError("返金額が元の支払いを超えています。", code="refund_exceeds_payment")
+            return _post(
+                kind=TransactionKind.REFUND,
+                legs=[(shop, -amount), (payer, amount)],
+                key=key,
+                fingerprint=fingerprint,
+                refund_of=payment,
+            )
+    except IntegrityError as exc:
+        replay = _replay(key, fingerprint)
+        if replay is not None:
+            return replay
+        if "holder_balance_not_negative" in str(exc):
+            raise WalletError("加盟店の残高が足りません。", code="insufficient_funds", status=409) from None
+        raise
+
+
+def wallet_reconcile() -> list[str]:
+    """Everything that does not add up: cached balances, unbalanced transactions, negative holders."""
+    problems = []
+    sums = dict(Entry.objects.values("account").annotate(total=Sum("amount")).values_list("account", "total"))
+    for account in Account.objects.all():
+        if account.balance != (sums.get(account.pk) or 0):
+            problems.append(
+                f"account #{account.pk}: cached {account.balance} != entries {sums.get(account.pk) or 0}"
+            )
+        if account.kind in HOLDER_KINDS and account.balance < 0:
+            problems.append(f"account #{account.pk}: negative balance")
+    unbalanced = Entry.objects.values("transaction").annotate(total=Sum("amount")).exclude(total=0)
+    problems.extend(f"transaction {row['transaction']}: sums to {row['total']}" for row in unbalanced)
+    total = Entry.objects.aggregate(total=Sum("amount"))["total"] or 0
+    if total != 0:
+        problems.append(f"ledger total {total} != 0")
+    return problems

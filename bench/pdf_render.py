@@ -1,0 +1,242 @@
+"""PDF rendering: a one-page Japanese form against a minimal Latin page, and a worker's memory (SPEC §5).
+
+Both documents go through apps.documents.rendering.render_pdf (the embedded IPAexGothic font, one
+FontConfiguration per process), in this process, on this machine, in one run:
+
+(a) warm render time: after a warm-up, the median of N renders of the identity verification record (the
+    real template, a verified resident with the 基本4情報 kept) and of a minimal Latin one-page
+    document, interleaved so that machine noise hits both alike; prints the ratio (target ≤ 2);
+(b) memory: RSS (VmRSS from /proc/self/status) over 500 renders of the form with changing names and
+    addresses, sampled every 50; prints whether it stays flat after the warm-up (target: no growth).
+
+No database is needed. Writes the figures to bench/results/pdf_render.json as well.
+
+    .venv/bin/python bench/pdf_render.py [--renders 30] [--memory-renders 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_FILE = ROOT / "bench" / "results" / "pdf_render.json"
+TARGET_RATIO = 2.0
+WARMUP = 5
+MEMORY_SAMPLE_EVERY = 50
+MEMORY_WARMUP = 100  # renders before the baseline sample: caches fill, the allocator settles
+# Growth that counts as "flat": allocator noise is a few hundred kB; a leak of even 10 kB per render
+# shows as 4 MB over the 400 renders after the warm-up.
+FLAT_TOLERANCE_BYTES = 2 * 1024 * 1024
+
+LATIN_HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Minimal</title></head>
+<body><h1>Receipt</h1><p>Thank you. Your request has been received.</p></body></html>"""
+
+JAPANESE_MINIMAL_HTML = """<!DOCTYPE html>
+<html lang="ja"><head><meta charset="utf-8"><title>受付</title></head>
+<body><h1>受付のお知らせ</h1><p>申請を受け付けました。ありがとうございました。</p></body></html>"""
+
+NAMES = [
+    "高松　太郎",
+    "瀬戸　花子",
+    "屋島　一郎",
+    "栗林　さくら",
+    "庵治　健太",
+    "塩江　美咲",
+    "香西　翔",
+    "牟礼　陽菜",
+]
+ADDRESSES = [
+    "香川県高松市番町一丁目8番15号",
+    "香川県高松市屋島西町2278番地",
+    "香川県高松市栗林町一丁目20番16号",
+    "香川県高松市庵治町5824番地1",
+    "香川県高松市塩江町安原上東99番地",
+    "香川県高松市香西本町1番地",
+    "香川県高松市牟礼町牟礼1060番地",
+    "香川県高松市瓦町一丁目1番地",
+]
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "takamatsu.settings.dev"
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")  # weasyprint logs every step at INFO
+    import django
+
+    django.setup()
+
+
+def _form_html(i: int = 0) -> str:
+    """The identity verification record, rendered from its template as the task renders it."""
+    from django.template.loader import render_to_string
+    from django.utils import timezone, translation
+
+    from apps.identity.models import IdentityVerification
+
+    now = timezone.now()
+    verification = IdentityVerification(
+        method="jpki",
+        verified_at=now - dt.timedelta(days=i % 300),
+        certificate_expires_at=now + dt.timedelta(days=1500 + i % 365),
+        is_takamatsu_resident=True,
+        basic_info_kept=True,
+        name=NAMES[i % len(NAMES)],
+        address=ADDRESSES[(i // len(NAMES)) % len(ADDRESSES)],
+        birth_date=dt.date(1950 + i % 60, 1 + i % 12, 1 + i % 28),
+        gender="1" if i % 2 else "2",
+    )
+    with translation.override("ja"):
+        return render_to_string(
+            "pdf/identity_verification_record.html",
+            {
+                "verification": verification,
+                "title": "本人確認情報の控え",
+                "document": SimpleNamespace(pk=uuid.uuid4()),
+                "issued_at": now,
+            },
+        )
+
+
+def _latin_letters(html: str) -> str:
+    """The same document with each pair of non-ASCII letters (kana, kanji) replaced by a Latin word."""
+    return re.sub(r"[^\x00-\x7f]{1,2}", "ab ", html)
+
+
+def _rss_bytes() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource  # not Linux: the peak is the best we have
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _timed(render, html: str) -> float:
+    start = time.perf_counter()
+    render(html)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--renders", type=int, default=30, help="timed renders of each document")
+    parser.add_argument("--memory-renders", type=int, default=500)
+    args = parser.parse_args()
+
+    _setup_django()
+    from apps.documents import rendering
+    from apps.documents.rendering import render_pdf
+
+    form = _form_html()
+    rss_start = _rss_bytes()
+    cold = _timed(render_pdf, form)  # builds the font configuration: once per worker process
+    form_pdf, latin_pdf = render_pdf(form), render_pdf(LATIN_HTML)
+
+    # (a) warm render time. The reference documents (what Japanese text itself costs: the minimal page
+    # in Japanese, the same form with Latin letters for its Japanese ones) run in the same loop, so
+    # that other load on the machine slows all four alike.
+    documents = {
+        "form": form,
+        "latin": LATIN_HTML,
+        "japanese_minimal": JAPANESE_MINIMAL_HTML,
+        "latin_letters_form": _latin_letters(form),
+    }
+    for _ in range(WARMUP):
+        for html in documents.values():
+            render_pdf(html)
+    times: dict[str, list[float]] = {name: [] for name in documents}
+    for _ in range(args.renders):
+        for name, html in documents.items():
+            times[name].append(_timed(render_pdf, html))
+    ms = {name: statistics.median(t) * 1000 for name, t in times.items()}
+    form_ms, latin_ms = ms["form"], ms["latin"]
+    ratio = form_ms / latin_ms
+
+    # (b) memory over many renders, each with other names and addresses (other glyphs)
+    samples: list[tuple[int, int]] = [(0, _rss_bytes())]
+    memory_start = time.perf_counter()
+    for i in range(1, args.memory_renders + 1):
+        render_pdf(_form_html(i))
+        if i % MEMORY_SAMPLE_EVERY == 0:
+            samples.append((i, _rss_bytes()))
+    memory_seconds = time.perf_counter() - memory_start
+    after_warmup = [rss for n, rss in samples if n >= MEMORY_WARMUP]
+    baseline = after_warmup[0] if after_warmup else samples[-1][1]
+    growth = samples[-1][1] - baseline
+    spread = max(after_warmup, default=baseline) - min(after_warmup, default=baseline)
+    flat = growth <= FLAT_TOLERANCE_BYTES and spread <= 2 * FLAT_TOLERANCE_BYTES
+
+    # (c) what every render would cost without the per-process font configuration (weasyprint's
+    # default); last, because it leaves font configurations behind for the garbage collector.
+    unshared_times = []
+    for _ in range(5):
+        rendering._engine = None  # drop the shared FontConfiguration and stylesheet
+        unshared_times.append(_timed(render_pdf, form))
+    unshared_ms = statistics.median(unshared_times) * 1000
+
+    mib = 1024 * 1024
+    print(f"PDF rendering on {platform.node()} ({platform.machine()}, Python {platform.python_version()})")
+    print(f"  first render in a fresh process (font set-up): {cold * 1000:7.1f} ms")
+    print(f"  one-page Japanese form (identity record):     {form_ms:7.1f} ms  median of {args.renders}"
+          f"  ({len(form_pdf) // 1024} KiB)")  # fmt: skip
+    print(f"  minimal Latin one-page document:              {latin_ms:7.1f} ms  median of {args.renders}"
+          f"  ({len(latin_pdf) // 1024} KiB)")  # fmt: skip
+    verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
+    print(f"  ratio form / minimal: {ratio:.2f}  (target ≤ {TARGET_RATIO:g}: {verdict})")
+    print("  for reference (what the Japanese text and the shared font configuration account for):")
+    print(f"    minimal Japanese page:                      {ms['japanese_minimal']:7.1f} ms  ="
+          f" {ms['japanese_minimal'] / latin_ms:.2f} x the minimal Latin page")  # fmt: skip
+    print(f"    the form with Latin letters for Japanese:   {ms['latin_letters_form']:7.1f} ms  ="
+          f" {form_ms / ms['latin_letters_form']:.2f} : 1 Japanese form to Latin form")  # fmt: skip
+    print(f"    the form, new font configuration each time: {unshared_ms:7.1f} ms  (weasyprint's default)")
+    print(f"Worker memory (RSS) over {args.memory_renders} renders ({memory_seconds:.1f} s,"
+          f" {memory_seconds / args.memory_renders * 1000:.1f} ms per render):")  # fmt: skip
+    print(f"  before the first render: {rss_start / mib:6.1f} MiB")
+    for n, rss in samples:
+        print(f"  after {n:4d} renders:      {rss / mib:6.1f} MiB")
+    print(f"  growth after the warm-up ({MEMORY_WARMUP} renders): {growth / mib:+.2f} MiB,"
+          f" spread {spread / mib:.2f} MiB  (target: no growth, tolerance"
+          f" {FLAT_TOLERANCE_BYTES / mib:g} MiB: {'FLAT' if flat else 'GROWING'})")  # fmt: skip
+
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_text(
+        json.dumps(
+            {
+                "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "machine": platform.node(),
+                "cold_ms": cold * 1000,
+                "median_ms": ms,
+                "times_ms": {name: [x * 1000 for x in t] for name, t in times.items()},
+                "ratio": ratio,
+                "ratio_target": TARGET_RATIO,
+                "ratio_met": ratio <= TARGET_RATIO,
+                "form_unshared_font_config_ms": unshared_ms,
+                "rss_samples": [{"renders": n, "rss_bytes": rss} for n, rss in samples],
+                "rss_growth_after_warmup_bytes": growth,
+                "rss_flat": flat,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

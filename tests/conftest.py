@@ -1,0 +1,130 @@
+"""Shared fixtures.
+
+Under CI=true a test that needs PostgreSQL, Redis or Chromium fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+pytest_plugins = ["tests.peers.fixtures"]
+
+CAPTURED_LOG_LINES: list[str] = []
+
+
+class _CaptureEverything(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        CAPTURED_LOG_LINES.append(self.format(record))
+
+
+def pytest_configure(config):
+    # Every log line of the run, as any handler would format it (checked by tests/core/test_zz_*).
+    handler = _CaptureEverything(level=logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    logging.getLogger().addHandler(handler)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    last = [i for i in items if "test_zz_my_number_never_kept" in i.nodeid]
+    items[:] = [i for i in items if i not in last] + last
+
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def missing(what: str) -> None:
+    """Skip locally, fail in CI: CI must exercise the full stack."""
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true", pytrace=False)
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(autouse=True)
+def _japanese_by_default():
+    """LocaleMiddleware leaves the last request's language active in the thread: start in Japanese."""
+    from django.utils import translation
+
+    translation.activate("ja")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from apps.catalogue.selectors import catalogue_version_forget
+
+    cache.clear()
+    catalogue_version_forget()
+    yield
+    cache.clear()
+    catalogue_version_forget()
+
+
+@pytest.fixture
+def postgres(db):
+    if connection.vendor != "postgresql":
+        missing("PostgreSQL (DATABASE_URL)")
+
+
+@pytest.fixture
+def redis_cache():
+    if not settings.REDIS_URL or "Redis" not in settings.CACHES["default"]["BACKEND"]:
+        missing("Redis (REDIS_URL)")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        missing("Chromium (/usr/bin/chromium)")
+    return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")  # type: ignore[return-value]
+
+
+def load_demo_catalogue() -> None:
+    from apps.demo.services import demo_catalogue_load
+
+    demo_catalogue_load()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_pki():
+    """A fresh test CA, test cards and CRL for this run (the trust anchors test settings point at)."""
+    from pathlib import Path
+
+    from apps.identity.jpki_testca import build_test_pki
+
+    paths = build_test_pki(Path(settings.DEMO_PKI_DIR))
+    yield paths
+    shutil.rmtree(settings.DEMO_PKI_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The real demo catalogue, loaded once: search quality is measured on real data."""
+    with django_db_blocker.unblock():
+        load_demo_catalogue()
+
+
+@pytest.fixture
+def demo_catalogue(transactional_db):
+    """For transactional tests (live server): the flush between them empties the tables."""
+    load_demo_catalogue()
+
+
+@pytest.fixture
+def admin_client_mfa(client, db):
+    """The demo catalogue admin, logged in with password and TOTP (staff pages need a second factor)."""
+    from apps.demo.services import demo_accounts_load
+
+    from .identity.helpers import log_in_with_second_factor
+
+    demo_accounts_load()
+    log_in_with_second_factor(client, "admin@example.jp")
+    return client

@@ -1,0 +1,238 @@
+"""JPKI challenge-response with real signatures from test cards (SPEC §3.2 route 1, §4)."""
+
+import base64
+import datetime as dt
+import json
+
+import pytest
+import time_machine
+from django.conf import settings
+
+from apps.identity.jpki_testca import CardHolder, DemoCA, DemoCard
+from apps.identity.models import IdentityVerification, JPKIChallenge, VerificationAttempt
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHALLENGE = "/api/v1/identity/jpki/challenge"
+VERIFY = "/api/v1/identity/jpki/verify"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def card(name: str) -> DemoCard:
+    from pathlib import Path
+
+    return DemoCard.load(Path(settings.TAKAMATSU_DEMO_CARDS_DIR), name)
+
+
+@pytest.fixture
+def resident(client):
+    user = UserFactory()
+    client.force_login(user)
+    return user
+
+
+def challenge(client) -> tuple[str, bytes]:
+    response = client.post(CHALLENGE)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    nonce = base64.urlsafe_b64decode(body["nonce"] + "=" * (-len(body["nonce"]) % 4))
+    return body["challenge_id"], nonce
+
+
+def post(client, payload) -> tuple[int, dict]:
+    response = client.post(VERIFY, json.dumps(payload), content_type="application/json")
+    return response.status_code, response.json()
+
+
+def signed(client, test_card: DemoCard, **overrides) -> dict:
+    challenge_id, nonce = challenge(client)
+    payload = {
+        "challenge_id": challenge_id,
+        "certificate": b64(test_card.der),
+        "intermediates": [],
+        "signature": b64(test_card.sign(nonce)),
+    }
+    payload.update(overrides)
+    return payload
+
+
+def test_the_nonce_is_32_random_bytes_valid_for_five_minutes(client, resident):
+    response = client.post(CHALLENGE).json()
+    nonce = base64.urlsafe_b64decode(response["nonce"] + "=" * (-len(response["nonce"]) % 4))
+    assert len(nonce) == 32
+    stored = JPKIChallenge.objects.get(pk=response["challenge_id"])
+    assert (stored.expires_at - stored.created_at) == dt.timedelta(minutes=5)
+    assert challenge(client)[1] != nonce
+
+
+def test_a_takamatsu_card_verifies_the_resident(client, resident):
+    status, body = post(client, signed(client, card("takamatsu-resident")))
+    assert status == 200, body
+    assert body["status"] == "verified" and body["resident"] is True
+    v = IdentityVerification.objects.get(user=resident)
+    assert v.method == "jpki" and v.is_takamatsu_resident
+    assert v.name == "高松　太郎" and v.address.startswith("香川県高松市")
+    assert v.birth_date == dt.date(1980, 2, 17) and v.gender == "1"
+    assert v.certificate_expires_at == card("takamatsu-resident").certificate.not_valid_after_utc
+    assert len(v.card_hash) == 64  # a keyed hash, not the serial
+    assert VerificationAttempt.objects.filter(user=resident, result="verified").count() == 1
+
+
+def test_a_card_from_another_city_verifies_with_resident_false(client, resident):
+    status, body = post(client, signed(client, card("marugame-resident")))
+    assert status == 200 and body["resident"] is False
+
+
+def test_a_replayed_challenge_is_refused(client, resident):
+    payload = signed(client, card("takamatsu-resident"))
+    assert post(client, payload)[0] == 200
+    status, body = post(client, payload)
+    assert (status, body["error"]) == (400, "challenge_used")
+
+
+def test_a_challenge_older_than_five_minutes_is_refused(client, resident):
+    payload = signed(client, card("takamatsu-resident"))
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5, seconds=1)):
+        status, body = post(client, payload)
+    assert (status, body["error"]) == (400, "challenge_expired")
+    assert not IdentityVerification.objects.filter(user=resident).exists()
+
+
+def test_a_tampered_signature_is_refused(client, resident):
+    payload = signed(client, card("takamatsu-resident"))
+    sig = bytearray(base64.b64decode(payload["signature"]))
+    sig[10] ^= 0x01
+    status, body = post(client, {**payload, "signature": b64(bytes(sig))})
+    assert (status, body["error"]) == (400, "signature_invalid")
+
+
+def test_a_signature_over_other_bytes_is_refused(client, resident):
+    c = card("takamatsu-resident")
+    challenge_id, nonce = challenge(client)
+    payload = {"challenge_id": challenge_id, "certificate": b64(c.der), "signature": b64(c.sign(nonce[::-1]))}
+    assert post(client, payload)[1]["error"] == "signature_invalid"
+
+
+def test_a_certificate_from_another_ca_is_refused(client, resident):
+    other = DemoCA.create("Some Other CA").issue_card("stranger", CardHolder())
+    status, body = post(client, signed(client, other))
+    assert (status, body["error"]) == (400, "certificate_untrusted")
+
+
+def test_an_expired_certificate_is_refused(client, resident):
+    assert post(client, signed(client, card("expired")))[1]["error"] == "certificate_expired"
+
+
+def test_a_revoked_certificate_is_refused_from_the_crl(client, resident):
+    assert post(client, signed(client, card("revoked")))[1]["error"] == "certificate_revoked"
+
+
+def test_a_certificate_without_the_basic_information_is_refused(client, resident):
+    assert post(client, signed(client, card("no-basic-info")))[1]["error"] == "certificate_unsupported"
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "status"),
+    [
+        ({"certificate": "***not base64***"}, "invalid_encoding", 400),
+        ({"signature": "abc"}, "invalid_encoding", 400),
+        ({"certificate": b64(b"\x30\x03\x02\x01\x01")}, "certificate_malformed", 400),
+        ({"intermediates": [b64(b"garbage")]}, "certificate_malformed", 400),
+        ({"certificate": None}, "invalid_request", 400),
+        ({"challenge_id": "not-a-uuid"}, "challenge_not_found", 404),
+        ({"challenge_id": "6f1c1a40-0000-4000-8000-000000000000"}, "challenge_not_found", 404),
+    ],
+)
+def test_bad_input_gets_its_code_and_changes_nothing(client, resident, change, code, status):
+    payload = signed(client, card("takamatsu-resident"), **change)
+    got_status, body = post(client, payload)
+    assert (got_status, body["error"]) == (status, code), body
+    assert not IdentityVerification.objects.filter(user=resident).exists()
+
+
+def test_a_missing_field_oversized_payload_and_wrong_content_type_are_refused(client, resident):
+    payload = signed(client, card("takamatsu-resident"))
+    del payload["signature"]
+    assert (
+        post(client, payload) == (400, post(client, payload)[1])
+        and post(client, payload)[1]["error"] == "invalid_request"
+    )
+    big = json.dumps({**payload, "padding": "x" * (settings.TAKAMATSU_API_MAX_BODY_BYTES + 1)})
+    response = client.post(VERIFY, big, content_type="application/json")
+    assert (response.status_code, response.json()["error"]) == (413, "payload_too_large")
+    response = client.post(VERIFY, payload)  # form-encoded
+    assert (response.status_code, response.json()["error"]) == (415, "unsupported_media_type")
+    assert not IdentityVerification.objects.filter(user=resident).exists()
+
+
+def test_another_users_challenge_cannot_be_used(client, resident):
+    payload = signed(client, card("takamatsu-resident"))
+    client.force_login(UserFactory())
+    status, body = post(client, payload)
+    assert (status, body["error"]) == (404, "challenge_not_found")
+
+
+def test_anonymous_callers_are_refused(client):
+    assert client.post(CHALLENGE).status_code == 401
+    assert post(client, {"challenge_id": "x"})[0] == 401
+
+
+def test_one_card_verifies_one_account(client, resident):
+    assert post(client, signed(client, card("takamatsu-resident")))[0] == 200
+    client.force_login(UserFactory())
+    status, body = post(client, signed(client, card("takamatsu-resident")))
+    assert (status, body["error"]) == (409, "card_in_use")
+
+
+def test_every_attempt_is_audited_with_a_code_and_no_personal_data(client, resident):
+    post(client, signed(client, card("revoked")))
+    post(client, signed(client, card("takamatsu-resident")))
+    rows = list(VerificationAttempt.objects.filter(user=resident).values_list("result", flat=True))
+    assert sorted(rows) == ["certificate_revoked", "verified"]
+    field_names = {f.name for f in VerificationAttempt._meta.get_fields()}
+    assert field_names <= {"id", "user", "method", "result", "created_at"}
+
+
+def test_the_basic_information_is_not_kept_without_consent(client, resident):
+    status, _ = post(client, signed(client, card("takamatsu-resident"), keep_basic_info=False))
+    assert status == 200
+    v = IdentityVerification.objects.get(user=resident)
+    assert v.is_takamatsu_resident and not v.basic_info_kept
+    assert (v.name, v.address, v.birth_date, v.gender) == ("", "", None, "")
+
+
+def test_substitute_character_forms_are_read():
+    from apps.identity.jpki import read_basic_info
+
+    ca = DemoCA.create()
+    holder = CardHolder(
+        name="髙松　太郎", name_alt="高松　太郎", address="香川県高松市", address_alt="香川県高松市"
+    )
+    info = read_basic_info(ca.issue_card("x", holder).certificate)
+    assert info["name"] == "髙松　太郎" and info["name_alt"] == "高松　太郎"
+
+
+@pytest.mark.parametrize(
+    ("address", "resident"),
+    [
+        ("香川県高松市番町一丁目8番15号", True),
+        ("香川県 高松市 番町", True),
+        ("香川県丸亀市大手町", False),
+        ("高松市", False),
+    ],
+)
+def test_residency_is_read_from_the_normalised_address(address, resident):
+    from apps.identity.jpki import is_takamatsu_address
+
+    assert is_takamatsu_address(address) is resident
+
+
+def test_without_a_crl_for_the_ca_nothing_verifies(client, resident, settings):
+    settings.TAKAMATSU_JPKI_CRLS = []
+    status, body = post(client, signed(client, card("takamatsu-resident")))
+    assert (status, body["error"]) == (400, "certificate_untrusted")

@@ -5,3 +5,7 @@ class WalletConfig(AppConfig):
     name = "apps.wallet"
     label = "wallet"
     verbose_name = "わたしのデジタル財布 (Wallet)"
+
+    def ready(self) -> None:
+        # Each part registers its notification events, PDF renderers and signal receivers at import.
+        from . import campaigns, expiry, statements, vouchers  # noqa: F401

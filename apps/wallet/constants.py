@@ -22,6 +22,46 @@ class TransactionKind(models.TextChoices):
     EXPIRY = "expiry", _("失効")
     REVERSAL = "reversal", _("取消")
     SETTLEMENT = "settlement", _("精算")
+    VOUCHER = "voucher", _("商品券の購入")
 
 
 MAX_PAYMENT = 1_000_000  # points (= yen) in one payment
+
+
+class CampaignKind(models.TextChoices):
+    VERIFICATION = "verification", _("マイナンバーカードでの本人確認")
+    PROCEDURE = "procedure", _("オンライン手続き")
+    HEALTH = "health", _("健康活動（歩数）")
+    EVENT = "event", _("イベント参加")
+
+
+class LotSource(models.TextChoices):
+    AWARD = "award", _("ポイント")
+    VOUCHER = "voucher", _("プレミアム付き商品券")
+
+
+class SaleMode(models.TextChoices):
+    LOTTERY = "lottery", _("抽選")
+    FIRST_COME = "first_come", _("先着順")
+
+
+class ApplicationStatus(models.TextChoices):
+    APPLIED = "applied", _("申込済み")
+    WON = "won", _("当選")
+    LOST = "lost", _("落選")
+
+
+class ReservationStatus(models.TextChoices):
+    PENDING = "pending", _("支払い待ち")
+    PAID = "paid", _("購入済み")
+    EXPIRED = "expired", _("期限切れ")
+    CANCELLED = "cancelled", _("取消")
+
+
+class PaymentMethod(models.TextChoices):
+    SANDBOX = "sandbox", _("オンライン決済（テスト環境）")
+    COUNTER = "counter", _("窓口・コンビニでの支払い")
+
+
+POINT_VALIDITY_DAYS = 365  # default life of awarded points
+EXPIRY_REMINDER_DAYS = 30

@@ -9,16 +9,18 @@ key with other parameters is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
+from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 
-from .constants import HOLDER_KINDS, MAX_PAYMENT, AccountKind, TransactionKind
-from .models import Account, Entry, Merchant, Transaction
+from .constants import HOLDER_KINDS, MAX_PAYMENT, POINT_VALIDITY_DAYS, AccountKind, LotSource, TransactionKind
+from .models import Account, Entry, Lot, LotUse, Merchant, Transaction
 
 
 class WalletError(ApplicationError):
@@ -53,21 +55,118 @@ def request_hash(*parts) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def _post(
-    *, kind: str, legs: list[tuple[Account, int]], key: str, fingerprint: str, reverses=None, refund_of=None
+@dataclass(frozen=True)
+class NewLot:
+    """How a credit to a resident is kept: until when it can be spent, and where it came from."""
+
+    expires_at: dt.datetime
+    source: str = LotSource.AWARD
+
+
+def _lots_take(*, tx: Transaction, account: Account, amount: int, now: dt.datetime) -> None:
+    """Take `amount` from the account's open lots, those closest to expiry first.
+
+    Called after the account row was locked by its balance update, so lots of one account are consumed by
+    one transaction at a time. Lots past their expiry are not spent even if the beat job has not swept them.
+    """
+    uses, left = [], amount
+    for lot in (
+        Lot.objects.filter(account=account, remaining__gt=0, expires_at__gt=now)
+        .order_by("expires_at", "id")
+        .only("id", "remaining")
+        .iterator(chunk_size=50)
+    ):
+        take = min(left, lot.remaining)
+        uses.append(LotUse(transaction=tx, lot_id=lot.pk, amount=take))
+        left -= take
+        if left == 0:
+            break
+    if left:
+        # The balance covered it only with points past their expiry.
+        raise WalletError("残高が足りません。", code="insufficient_funds", status=409)
+    for use in uses:
+        Lot.objects.filter(pk=use.lot_id).update(remaining=F("remaining") - use.amount)
+    LotUse.objects.bulk_create(uses)
+
+
+def _lots_restore(*, tx: Transaction, account: Account, amount: int, original: Transaction) -> None:
+    """Give a refund back to the lots the original debit took, latest expiry first (kind to the resident)."""
+    net: dict[int, int] = {}
+    for lot_id, value in LotUse.objects.filter(
+        Q(transaction=original) | Q(transaction__refund_of=original), lot__account=account
+    ).values_list("lot_id", "amount"):
+        net[lot_id] = net.get(lot_id, 0) + value
+    lots = Lot.objects.filter(pk__in=[k for k, v in net.items() if v > 0]).order_by("-expires_at", "-id")
+    uses, left = [], amount
+    for lot in lots:
+        give = min(left, net[lot.pk])
+        uses.append(LotUse(transaction=tx, lot_id=lot.pk, amount=-give))
+        left -= give
+        if left == 0:
+            break
+    if left:
+        raise WalletError("返金額が元の支払いを超えています。", code="refund_exceeds_payment")
+    for use in uses:
+        Lot.objects.filter(pk=use.lot_id).update(remaining=F("remaining") - use.amount)
+    LotUse.objects.bulk_create(uses)
+
+
+def ledger_post(
+    *,
+    kind: str,
+    legs: list[tuple[Account, int]],
+    key: str | None,
+    fingerprint: str = "",
+    reverses=None,
+    refund_of=None,
+    new_lot: NewLot | None = None,
+    lot_uses: list[tuple[int, int]] | None = None,
 ) -> Transaction:
-    """Write one balanced transaction and move the cached balances, all or nothing."""
+    """Write one balanced transaction, move the cached balances and the resident's lots, all or nothing.
+
+    A resident's debit takes from its lots (closest expiry first); a refund gives back to the lots of the
+    refunded payment; any other credit to a resident opens a lot described by `new_lot`. `lot_uses`
+    ((lot id, amount), ...) names the lots a debit takes instead (the expiry sweep takes expired lots).
+    """
     if sum(amount for _, amount in legs) != 0:
         raise WalletError("unbalanced transaction", code="unbalanced")
-    tx = Transaction.objects.create(
-        kind=kind, idempotency_key=key, request_hash=fingerprint, reverses=reverses, refund_of=refund_of
-    )
-    Entry.objects.bulk_create(
-        [Entry(transaction=tx, account=account, amount=amount) for account, amount in legs]
-    )
-    # Lock order by primary key: two transfers between the same accounts never wait on each other in a cycle.
-    for account, amount in sorted(legs, key=lambda leg: leg[0].pk):
-        Account.objects.filter(pk=account.pk).update(balance=F("balance") + amount)
+    with transaction.atomic():
+        tx = Transaction.objects.create(
+            kind=kind, idempotency_key=key, request_hash=fingerprint, reverses=reverses, refund_of=refund_of
+        )
+        Entry.objects.bulk_create(
+            [Entry(transaction=tx, account=account, amount=amount) for account, amount in legs]
+        )
+        # Lock order by primary key: two transfers between the same accounts never wait in a cycle.
+        for account, amount in sorted(legs, key=lambda leg: leg[0].pk):
+            Account.objects.filter(pk=account.pk).update(balance=F("balance") + amount)
+        for account, amount in legs:
+            if account.kind != AccountKind.RESIDENT:
+                continue
+            if amount < 0 and lot_uses is not None:
+                if sum(value for _, value in lot_uses) != -amount:
+                    raise WalletError("lot uses do not match the debit", code="unbalanced")
+                for lot_id, value in lot_uses:
+                    # The CHECK on `remaining` refuses taking more than is left.
+                    Lot.objects.filter(pk=lot_id, account=account).update(remaining=F("remaining") - value)
+                LotUse.objects.bulk_create(
+                    [LotUse(transaction=tx, lot_id=lot_id, amount=value) for lot_id, value in lot_uses]
+                )
+            elif amount < 0:
+                _lots_take(tx=tx, account=account, amount=-amount, now=tx.created_at)
+            elif refund_of is not None:
+                _lots_restore(tx=tx, account=account, amount=amount, original=refund_of)
+            else:
+                if new_lot is None:
+                    raise WalletError("a credit to a resident needs its expiry", code="lot_missing")
+                Lot.objects.create(
+                    account=account,
+                    transaction=tx,
+                    source=new_lot.source,
+                    amount=amount,
+                    remaining=amount,
+                    expires_at=new_lot.expires_at,
+                )
     return tx
 
 
@@ -94,18 +193,32 @@ def _key(value) -> str:
     return value
 
 
-def points_award(*, user, amount: int, idempotency_key: str, reason: str = "award") -> Transaction:
-    """Give points from the city's issuance account (the campaigns call this)."""
+def lot_expiry(*, days: int, now: dt.datetime | None = None) -> dt.datetime:
+    """Valid to the end of the local day `days` days from now (the sweep runs just after midnight)."""
+    local = timezone.localtime(now or timezone.now()) + dt.timedelta(days=days)
+    return local.replace(hour=23, minute=59, second=59, microsecond=999999)
+
+
+def points_award(
+    *,
+    user,
+    amount: int,
+    idempotency_key: str,
+    reason: str = "award",
+    expires_at: dt.datetime | None = None,
+) -> Transaction:
+    """Give points from the city's issuance account (the campaigns call this), valid until `expires_at`."""
     amount, key = _amount(amount), _key(idempotency_key)
     fingerprint = request_hash("award", user.pk, amount, reason)
     try:
         with transaction.atomic():
             account = resident_account(user=user)
-            return _post(
+            return ledger_post(
                 kind=TransactionKind.AWARD,
                 legs=[(system_account(AccountKind.ISSUANCE), -amount), (account, amount)],
                 key=key,
                 fingerprint=fingerprint,
+                new_lot=NewLot(expires_at or lot_expiry(days=POINT_VALIDITY_DAYS)),
             )
     except IntegrityError:
         replay = _replay(key, fingerprint)
@@ -128,7 +241,7 @@ def payment_create(*, user, merchant_code: str, amount, idempotency_key) -> Paym
     payee = merchant_account(merchant=merchant)
     try:
         with transaction.atomic():
-            tx = _post(
+            tx = ledger_post(
                 kind=TransactionKind.PAYMENT,
                 legs=[(payer, -amount), (payee, amount)],
                 key=key,
@@ -174,7 +287,7 @@ def payment_refund(*, merchant: Merchant, payment_id, amount, idempotency_key) -
             )
             if already + amount > legs[shop.pk]:
                 raise WalletError("返金額が元の支払いを超えています。", code="refund_exceeds_payment")
-            return _post(
+            return ledger_post(
                 kind=TransactionKind.REFUND,
                 legs=[(shop, -amount), (payer, amount)],
                 key=key,
@@ -201,6 +314,14 @@ def wallet_reconcile() -> list[str]:
             )
         if account.kind in HOLDER_KINDS and account.balance < 0:
             problems.append(f"account #{account.pk}: negative balance")
+    lots = dict(
+        Lot.objects.values("account").annotate(total=Sum("remaining")).values_list("account", "total")
+    )
+    for account in Account.objects.filter(kind=AccountKind.RESIDENT):
+        if account.balance != (lots.get(account.pk) or 0):
+            problems.append(
+                f"account #{account.pk}: balance {account.balance} != open lots {lots.get(account.pk) or 0}"
+            )
     unbalanced = Entry.objects.values("transaction").annotate(total=Sum("amount")).exclude(total=0)
     problems.extend(f"transaction {row['transaction']}: sums to {row['total']}" for row in unbalanced)
     total = Entry.objects.aggregate(total=Sum("amount"))["total"] or 0

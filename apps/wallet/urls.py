@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_campaigns, urls_operator, urls_vouchers, views
 
 app_name = "wallet"
 
@@ -10,4 +10,8 @@ urlpatterns = [
     path("wallet/payments/<uuid:pk>/", views.receipt, name="receipt"),
     path("merchant/", views.merchant_home, name="merchant"),
     path("merchant/payments/<uuid:pk>/refund/", views.merchant_refund, name="refund"),
+    # Each part keeps its own routes (all names live in the "wallet" namespace).
+    *urls_campaigns.urlpatterns,
+    *urls_vouchers.urlpatterns,
+    *urls_operator.urlpatterns,
 ]

@@ -1,0 +1,1 @@
+"""campaigns of the wallet (to be filled)."""

@@ -1,0 +1,1 @@
+"""expiry of the wallet (to be filled)."""

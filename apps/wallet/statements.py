@@ -1,0 +1,1 @@
+"""statements of the wallet (to be filled)."""

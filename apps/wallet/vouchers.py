@@ -1,0 +1,1 @@
+"""vouchers of the wallet (to be filled)."""

@@ -1,13 +1,16 @@
-"""PDF rendering: a one-page Japanese form against a minimal Latin page, and a worker's memory (SPEC §5).
+"""PDF rendering: one-page Japanese forms against a minimal Latin page, and a worker's memory (SPEC §5).
 
-Both documents go through apps.documents.rendering.render_pdf (the embedded IPAexGothic font, one
-FontConfiguration per process), in this process, on this machine, in one run:
+All documents go through apps.documents.rendering.render_pdf (the embedded IPAexGothic font, one
+FontConfiguration and the parsed template stylesheets per process), in this process, on this machine,
+in one run:
 
-(a) warm render time: after a warm-up, the median of N renders of the identity verification record (the
-    real template, a verified resident with the 基本4情報 kept) and of a minimal Latin one-page
-    document, interleaved so that machine noise hits both alike; prints the ratio (target ≤ 2);
-(b) memory: RSS (VmRSS from /proc/self/status) over 500 renders of the form with changing names and
-    addresses, sampled every 50; prints whether it stays flat after the warm-up (target: no growth).
+(a) warm render time: after a warm-up, the median of N renders of the counter's official form (the real
+    template, a 住民票 request with a staff correction, as the clerk prints it), of the identity
+    verification record (the real template, a verified resident with the 基本4情報 kept) and of a
+    minimal Latin one-page document, interleaved so that machine noise hits all alike; prints each
+    form's ratio to the minimal page (target ≤ 2);
+(b) memory: RSS (VmRSS from /proc/self/status) over 500 renders of the two forms with changing names
+    and addresses, sampled every 50; prints whether it stays flat after the warm-up (target: no growth).
 
 No database is needed. Writes the figures to bench/results/pdf_render.json as well.
 
@@ -109,6 +112,50 @@ def _form_html(i: int = 0) -> str:
         )
 
 
+def _official_form_html(i: int = 0) -> str:
+    """The counter's official form, rendered from its template with the context the counter registers."""
+    from django.template.loader import render_to_string
+    from django.utils import timezone, translation
+
+    from apps.counter.models import CounterRequest
+    from apps.counter.registrations import _labels  # the labels official_form_context adds, without the DB
+
+    data = {
+        "relationship": "self",
+        "requester_name": NAMES[i % len(NAMES)],
+        "requester_address": ADDRESSES[i % len(ADDRESSES)],
+        "requester_birth_date": f"{1950 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+        "requester_phone": "087-839-2011",
+        "subject_name": NAMES[i % len(NAMES)],
+        "subject_address": ADDRESSES[i % len(ADDRESSES)],
+        "subject_birth_date": f"{1950 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+        "copies": {"juminhyo_all": 1, "kisai": 1 + i % 3},
+        "include_head": True,
+        "include_honseki": bool(i % 2),
+        "purpose": "employment",
+        "purpose_other": "",
+        "recipient": "株式会社さぬき商事",
+    }
+    now = timezone.now()
+    req = CounterRequest(form="juminhyo", data=data, fee_yen=600 + 300 * (1 + i % 3), created_at=now)
+    correction = SimpleNamespace(
+        field="住所", old_value="高松市番町1-8-15", new_value=data["requester_address"], reason="表記の統一"
+    )
+    with translation.override("ja"):
+        return render_to_string(
+            "pdf/counter_official_form.html",
+            {
+                "req": req,
+                "data": data,
+                **_labels(req),
+                "corrections": [correction],
+                "title": "窓口申請書（印刷用）",
+                "document": SimpleNamespace(pk=uuid.uuid4()),
+                "issued_at": now,
+            },
+        )
+
+
 def _latin_letters(html: str) -> str:
     """The same document with each pair of non-ASCII letters (kana, kanji) replaced by a Latin word."""
     return re.sub(r"[^\x00-\x7f]{1,2}", "ab ", html)
@@ -142,15 +189,17 @@ def main() -> int:
     from apps.documents import rendering
     from apps.documents.rendering import render_pdf
 
+    official = _official_form_html()
     form = _form_html()
     rss_start = _rss_bytes()
-    cold = _timed(render_pdf, form)  # builds the font configuration: once per worker process
-    form_pdf, latin_pdf = render_pdf(form), render_pdf(LATIN_HTML)
+    cold = _timed(render_pdf, official)  # builds the font configuration: once per worker process
+    official_pdf, form_pdf, latin_pdf = render_pdf(official), render_pdf(form), render_pdf(LATIN_HTML)
 
     # (a) warm render time. The reference documents (what Japanese text itself costs: the minimal page
     # in Japanese, the same form with Latin letters for its Japanese ones) run in the same loop, so
     # that other load on the machine slows all four alike.
     documents = {
+        "official_form": official,
         "form": form,
         "latin": LATIN_HTML,
         "japanese_minimal": JAPANESE_MINIMAL_HTML,
@@ -164,14 +213,14 @@ def main() -> int:
         for name, html in documents.items():
             times[name].append(_timed(render_pdf, html))
     ms = {name: statistics.median(t) * 1000 for name, t in times.items()}
-    form_ms, latin_ms = ms["form"], ms["latin"]
-    ratio = form_ms / latin_ms
+    official_ms, form_ms, latin_ms = ms["official_form"], ms["form"], ms["latin"]
+    official_ratio, ratio = official_ms / latin_ms, form_ms / latin_ms
 
-    # (b) memory over many renders, each with other names and addresses (other glyphs)
+    # (b) memory over many renders of both forms, each with other names and addresses (other glyphs)
     samples: list[tuple[int, int]] = [(0, _rss_bytes())]
     memory_start = time.perf_counter()
     for i in range(1, args.memory_renders + 1):
-        render_pdf(_form_html(i))
+        render_pdf(_official_form_html(i) if i % 2 else _form_html(i))
         if i % MEMORY_SAMPLE_EVERY == 0:
             samples.append((i, _rss_bytes()))
     memory_seconds = time.perf_counter() - memory_start
@@ -185,25 +234,28 @@ def main() -> int:
     # default); last, because it leaves font configurations behind for the garbage collector.
     unshared_times = []
     for _ in range(5):
-        rendering._engine = None  # drop the shared FontConfiguration and stylesheet
-        unshared_times.append(_timed(render_pdf, form))
+        rendering._engine = None  # drop the shared FontConfiguration and stylesheets
+        unshared_times.append(_timed(render_pdf, official))
     unshared_ms = statistics.median(unshared_times) * 1000
 
     mib = 1024 * 1024
     print(f"PDF rendering on {platform.node()} ({platform.machine()}, Python {platform.python_version()})")
     print(f"  first render in a fresh process (font set-up): {cold * 1000:7.1f} ms")
+    print(f"  one-page Japanese form (counter official):    {official_ms:7.1f} ms  median of {args.renders}"
+          f"  ({len(official_pdf) // 1024} KiB)")  # fmt: skip
     print(f"  one-page Japanese form (identity record):     {form_ms:7.1f} ms  median of {args.renders}"
           f"  ({len(form_pdf) // 1024} KiB)")  # fmt: skip
     print(f"  minimal Latin one-page document:              {latin_ms:7.1f} ms  median of {args.renders}"
           f"  ({len(latin_pdf) // 1024} KiB)")  # fmt: skip
-    verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
-    print(f"  ratio form / minimal: {ratio:.2f}  (target ≤ {TARGET_RATIO:g}: {verdict})")
+    for name, value in (("counter official form", official_ratio), ("identity record", ratio)):
+        verdict = "MET" if value <= TARGET_RATIO else "NOT MET"
+        print(f"  ratio {name} / minimal: {value:.2f}  (target ≤ {TARGET_RATIO:g}: {verdict})")
     print("  for reference (what the Japanese text and the shared font configuration account for):")
     print(f"    minimal Japanese page:                      {ms['japanese_minimal']:7.1f} ms  ="
           f" {ms['japanese_minimal'] / latin_ms:.2f} x the minimal Latin page")  # fmt: skip
     print(f"    the form with Latin letters for Japanese:   {ms['latin_letters_form']:7.1f} ms  ="
           f" {form_ms / ms['latin_letters_form']:.2f} : 1 Japanese form to Latin form")  # fmt: skip
-    print(f"    the form, new font configuration each time: {unshared_ms:7.1f} ms  (weasyprint's default)")
+    print(f"    official form, new font config each time:   {unshared_ms:7.1f} ms  (weasyprint's default)")
     print(f"Worker memory (RSS) over {args.memory_renders} renders ({memory_seconds:.1f} s,"
           f" {memory_seconds / args.memory_renders * 1000:.1f} ms per render):")  # fmt: skip
     print(f"  before the first render: {rss_start / mib:6.1f} MiB")
@@ -223,8 +275,9 @@ def main() -> int:
                 "median_ms": ms,
                 "times_ms": {name: [x * 1000 for x in t] for name, t in times.items()},
                 "ratio": ratio,
+                "official_form_ratio": official_ratio,
                 "ratio_target": TARGET_RATIO,
-                "ratio_met": ratio <= TARGET_RATIO,
+                "ratio_met": max(ratio, official_ratio) <= TARGET_RATIO,
                 "form_unshared_font_config_ms": unshared_ms,
                 "rss_samples": [{"renders": n, "rss_bytes": rss} for n, rss in samples],
                 "rss_growth_after_warmup_bytes": growth,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.catalogue.selectors import procedure_fees
 from apps.core.errors import ApplicationError
+from apps.core.signals import procedure_completed
 from apps.documents.services import document_request
 from apps.notifications.services import notify
 
@@ -201,6 +202,8 @@ def counter_request_issue(*, staff, request: CounterRequest, identity_checked: l
         event="counter.issued",
         context={"request_id": str(request.pk), "form": request.form},
     )
+    # In this transaction: a points campaign for online procedures awards with the issue or not at all.
+    procedure_completed.send(sender=CounterRequest, user=request.user, reference=f"counter:{request.pk}")
 
 
 def counter_expiry_reminders_send(*, now: dt.datetime | None = None) -> int:

@@ -115,8 +115,119 @@ def demo_accounts_load() -> list[str]:
             points_award(user=user, amount=3000, idempotency_key="demo-resident-welcome-points")
         if email == "shop@example.jp":
             merchant, _ = Merchant.objects.get_or_create(
-                code="demo-udon", defaults={"name": "Demo Udon", "owner": user}
+                code="demo-udon",
+                defaults={
+                    "name": "Demo Udon",
+                    "owner": user,
+                    "address": "香川県高松市番町一丁目8番15号",
+                    "contact_email": "shop@example.jp",
+                    # A made-up account for the demo settlement export.
+                    "bank_code": "0000",
+                    "branch_code": "001",
+                    "account_type": "ordinary",
+                    "account_number": "1234567",
+                    "account_holder": "デモウドン",
+                },
             )
             merchant_account(merchant=merchant)
         emails.append(email)
+    demo_vouchers_load()
+    demo_campaigns_load()  # after the accounts: the demo resident's verification gives no bonus
     return emails
+
+
+def demo_campaigns_load() -> list[str]:
+    """The four kinds of point campaign, running from two months ago to four months ahead (idempotent)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.wallet.constants import CampaignKind
+    from apps.wallet.models import Campaign
+
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    period = {"starts_at": today - dt.timedelta(days=60), "ends_at": today + dt.timedelta(days=120)}
+    campaigns = {
+        "demo-mynumber-bonus": {
+            "name": "マイナンバーカードで本人確認 1,000ポイント",
+            "name_en": "1,000 points for verifying with your My Number Card",
+            "kind": CampaignKind.VERIFICATION,
+            "points": 1000,
+            "per_person_cap": 1000,
+            "budget": 10_000_000,
+        },
+        "demo-online-procedure": {
+            "name": "書かない窓口の事前申請でポイント",
+            "name_en": "Points for preparing your counter form online",
+            "kind": CampaignKind.PROCEDURE,
+            "points": 100,
+            "per_person_cap": 500,
+            "budget": 2_000_000,
+        },
+        "demo-walking": {
+            "name": "たかまつ健康ウォーキング",
+            "name_en": "Takamatsu health walking",
+            "kind": CampaignKind.HEALTH,
+            "points": 10,
+            "per_person_cap": 300,
+            "budget": 3_000_000,
+            "steps_threshold": 8000,
+        },
+        "demo-sanuki-event": {
+            "name": "さぬき市民まつり 参加ポイント",
+            "name_en": "Sanuki citizens' festival attendance points",
+            "kind": CampaignKind.EVENT,
+            "points": 200,
+            "per_person_cap": 200,
+            "budget": 1_000_000,
+            "event_code": "SANUKI2026",
+        },
+    }
+    for code, values in campaigns.items():
+        Campaign.objects.update_or_create(code=code, defaults={**values, **period})
+    return list(campaigns)
+
+
+def demo_vouchers_load() -> list[str]:
+    """A demo lottery sale and a demo first-come sale, open now; their dates move only while untouched."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.wallet.constants import SaleMode
+    from apps.wallet.models import VoucherSale
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    sales = {
+        "demo-lottery": {
+            "name": "高松市プレミアム付きデジタル商品券（抽選）",
+            "name_en": "Takamatsu premium digital vouchers (lottery)",
+            "mode": SaleMode.LOTTERY,
+            "price": 10000,
+            "premium_rate": 30,
+            "stock": 1000,
+            "per_person_cap": 2,
+            "opens_at": now - dt.timedelta(days=1),
+            "closes_at": now + dt.timedelta(days=14),
+            "purchase_until": now + dt.timedelta(days=28),
+            "valid_until": now + dt.timedelta(days=180),
+        },
+        "demo-first-come": {
+            "name": "高松市プレミアム付きデジタル商品券（先着順）",
+            "name_en": "Takamatsu premium digital vouchers (first come)",
+            "mode": SaleMode.FIRST_COME,
+            "price": 5000,
+            "premium_rate": 20,
+            "stock": 200,
+            "per_person_cap": 2,
+            "opens_at": now - dt.timedelta(days=1),
+            "closes_at": now + dt.timedelta(days=30),
+            "purchase_until": now + dt.timedelta(days=31),
+            "valid_until": now + dt.timedelta(days=180),
+        },
+    }
+    for code, values in sales.items():
+        sale, created = VoucherSale.objects.get_or_create(code=code, defaults=values)
+        if not created and not sale.applications.exists() and not sale.reservations.exists():
+            VoucherSale.objects.filter(pk=sale.pk).update(**values, draw_seed="", drawn_at=None)
+    return list(sales)

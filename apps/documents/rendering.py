@@ -3,18 +3,32 @@
 Japanese text is set in the font shipped with the project (settings.TAKAMATSU_PDF_FONT, IPAexGothic), so
 a fresh machine with no Japanese system fonts still renders it, and only the glyphs used are embedded.
 
-Speed: one FontConfiguration and one compiled stylesheet per process. Building them copies the 6 MB
-font into fontconfig and scans it, which is most of the cost of a first render; every later render
-reuses them. The caches weasyprint keeps on the FontConfiguration are keyed by style, so they stop
-growing once the templates in use have been seen (memory stays flat; see bench/pdf_render.py).
+Speed (bench/pdf_render.py): a worker sets up once and then only lays out and draws.
+- One FontConfiguration and one compiled base stylesheet per process. Building them copies the 6 MB
+  font into fontconfig and scans it, which is most of the cost of a first render.
+- The <style> block of each template is parsed and its selectors compiled once per process too: it is
+  taken out of the HTML and the cached CSS object passed instead (a bounded cache keyed by its text).
+- Streams are deflated at zlib's default level instead of pydyf's level 9: the embedded font subset
+  of a Japanese page is some 60 kB (its glyph tables run up to the highest glyph used), and level 9
+  takes three times as long for a file 1 % smaller.
+The caches weasyprint keeps on the FontConfiguration are keyed by style, so they stop growing once the
+templates in use have been seen (memory stays flat; see bench/pdf_render.py).
+
+Layout is what stays: weasyprint spends about half a millisecond on every block and line of text and
+much more on tables (each cell is laid out twice) and on floats, so the PDF templates are a few plain
+blocks (see templates/pdf/counter_official_form.html).
 """
 
 from __future__ import annotations
 
+import re
 import threading
-from dataclasses import dataclass
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pydyf
 from django.conf import settings
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -48,12 +62,30 @@ class _LocalOnlyFetcher(URLFetcher):
         raise ValueError("PDF templates may only use the embedded font and data: URLs")
 
 
+# A template's own stylesheet: a <style> element without attributes (one with media= and the like stays
+# in the document and is parsed each time).
+_STYLE_ELEMENT = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+_STYLESHEET_CACHE_SIZE = 32  # a few templates; bounded in case one ever puts data into its <style>
+
+
 @dataclass
 class _Engine:
     font_path: str
     font_config: FontConfiguration
     stylesheet: CSS
     fetcher: _LocalOnlyFetcher
+    template_stylesheets: OrderedDict[str, CSS] = field(default_factory=OrderedDict)
+
+    def template_stylesheet(self, text: str) -> CSS:
+        sheet = self.template_stylesheets.get(text)
+        if sheet is None:
+            sheet = CSS(string=text, font_config=self.font_config, url_fetcher=self.fetcher)
+            self.template_stylesheets[text] = sheet
+            if len(self.template_stylesheets) > _STYLESHEET_CACHE_SIZE:
+                self.template_stylesheets.popitem(last=False)
+        else:
+            self.template_stylesheets.move_to_end(text)
+        return sheet
 
 
 _engine: _Engine | None = None
@@ -82,13 +114,26 @@ def _get_engine() -> _Engine:
     return _engine
 
 
+def _deflate_streams(document, pdf: pydyf.PDF) -> None:
+    """Compress the streams that are plain bytes (the embedded font) at zlib's default level."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.compress and all(isinstance(b, bytes) for b in obj.stream):
+            obj.stream = [zlib.compress(b"\n".join(obj.stream))]
+            obj.extra["Filter"] = "/FlateDecode"
+            obj.compress = False
+
+
 def render_pdf(html: str) -> bytes:
     """The PDF of an HTML document (inline <style> allowed; the base stylesheet sets A4 and the font)."""
     with _lock:
         engine = _get_engine()
-        document = HTML(string=html, url_fetcher=engine.fetcher, base_url=None)
+        sheets = [engine.stylesheet]
+        # The template's stylesheets come after the base one, so that a template can set its own @page
+        # margins (inside the document they came first and lost to the base sheet).
+        sheets += [engine.template_stylesheet(text) for text in _STYLE_ELEMENT.findall(html)]
+        document = HTML(string=_STYLE_ELEMENT.sub("", html), url_fetcher=engine.fetcher, base_url=None)
         # Tagged PDF: headings, tables and reading order reach screen readers (JIS X 8341-3 covers
-        # documents offered for download too); it costs about a tenth of the render time.
+        # documents offered for download too); it costs about a twentieth of the render time.
         return document.write_pdf(
-            stylesheets=[engine.stylesheet], font_config=engine.font_config, pdf_tags=True
+            stylesheets=sheets, font_config=engine.font_config, pdf_tags=True, finisher=_deflate_streams
         )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from apps.core.errors import ApplicationError
+from apps.core.signals import identity_verified
 from apps.documents.services import document_delete_for_owner
 from apps.notifications.services import notify
 
@@ -172,6 +173,7 @@ def _verified_notify(verification: IdentityVerification) -> None:
         event="identity.verified",
         context={"resident": verification.is_takamatsu_resident},
     )
+    identity_verified.send(sender=IdentityVerification, user=verification.user)  # e.g. a points bonus
 
 
 def certificate_expiry_reminders_send(*, now: dt.datetime | None = None) -> int:

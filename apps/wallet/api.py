@@ -21,7 +21,10 @@ class PaymentIn(Schema):
 
 @router.get("", summary="My balance and points about to expire")
 def wallet(request: HttpRequest):
-    return {"balance": selectors.wallet_balance(user=request.user), "expiring": []}
+    return {
+        "balance": selectors.wallet_balance(user=request.user),
+        "expiring": selectors.wallet_expiring(user=request.user),
+    }
 
 
 @router.post("/payments", summary="Pay a merchant (idempotent)", response={201: dict, 200: dict})

@@ -55,7 +55,7 @@ class ReservationStatus(models.TextChoices):
     PENDING = "pending", _("支払い待ち")
     PAID = "paid", _("購入済み")
     EXPIRED = "expired", _("期限切れ")
-    CANCELLED = "cancelled", _("取消")
+    CANCELLED = "cancelled", _("取り消し済み")
 
 
 class PaymentMethod(models.TextChoices):

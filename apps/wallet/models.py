@@ -174,8 +174,10 @@ class Campaign(models.Model):
     """A rule that gives points: what earns them, how many, the budget, the per-person cap and the period."""
 
     code = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(_("キャンペーン名"), max_length=100)
-    name_en = models.CharField(_("キャンペーン名（英語）"), max_length=100, blank=True)
+    name = models.CharField(_("キャンペーン名"), max_length=100, validators=[validate_no_my_number])
+    name_en = models.CharField(
+        _("キャンペーン名（英語）"), max_length=100, blank=True, validators=[validate_no_my_number]
+    )
     kind = models.CharField(_("種類"), max_length=16, choices=CampaignKind.choices)
     points = models.PositiveIntegerField(_("1回の付与ポイント"))
     budget = models.BigIntegerField(_("予算（ポイント）"))
@@ -247,8 +249,10 @@ class VoucherSale(models.Model):
     """Premium vouchers on sale: price and premium per unit, stock, cap per person, lottery or first come."""
 
     code = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(_("商品券の名称"), max_length=100)
-    name_en = models.CharField(_("名称（英語）"), max_length=100, blank=True)
+    name = models.CharField(_("商品券の名称"), max_length=100, validators=[validate_no_my_number])
+    name_en = models.CharField(
+        _("名称（英語）"), max_length=100, blank=True, validators=[validate_no_my_number]
+    )
     price = models.PositiveIntegerField(_("1冊の価格（円）"))
     premium_rate = models.PositiveIntegerField(_("プレミアム率（%）"))
     stock = models.PositiveIntegerField(_("販売冊数"))

@@ -64,3 +64,55 @@ def merchant_payments(*, merchant, limit: int = 30) -> list[dict]:
         }
         for e in entries
     ]
+
+
+# --- expiry, merchants, settlements (onboarding and settlement part) --------------------------------
+
+
+def wallet_expiring(*, user, days: int | None = None, now=None) -> list[dict]:
+    """Points expiring within `days`: [{"amount", "expires_at"}] per local date, soonest first."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .constants import EXPIRY_REMINDER_DAYS
+    from .expiry import expiring_summary
+
+    account = Account.objects.filter(owner=user).only("pk").first()
+    if account is None:
+        return []
+    now = now or timezone.now()
+    until = now + dt.timedelta(days=EXPIRY_REMINDER_DAYS if days is None else days)
+    return expiring_summary(account_id=account.pk, now=now, until=until)
+
+
+def merchant_list() -> list:
+    """Every shop for the operator, active first, with its balance (one query)."""
+    return list(Merchant.objects.select_related("owner", "account").order_by("-active", "code"))
+
+
+def merchant_for_operator(*, code: str):
+    try:
+        return Merchant.objects.select_related("owner").get(code=code)
+    except Merchant.DoesNotExist:
+        raise Http404 from None
+
+
+def settlement_list(*, date_from=None, date_to=None, limit: int | None = None) -> list:
+    """Settlements made on local dates from `date_from` to `date_to` (both included), newest first."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import Settlement
+
+    settlements = Settlement.objects.select_related("merchant").order_by("-created_at")
+    tz = timezone.get_current_timezone()
+    if date_from:
+        settlements = settlements.filter(
+            created_at__gte=timezone.make_aware(dt.datetime.combine(date_from, dt.time.min), tz)
+        )
+    if date_to:
+        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min)
+        settlements = settlements.filter(created_at__lt=timezone.make_aware(end, tz))
+    return list(settlements[:limit] if limit else settlements)

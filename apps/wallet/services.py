@@ -5,15 +5,20 @@ residents and merchants can never go negative — guarded by the database (CHECK
 balance, updated with `balance = balance + amount` in the same transaction), never checked in Python first.
 Every write takes an idempotency key, unique in the database: a retry returns the stored result, the same
 key with other parameters is refused.
+
+On PostgreSQL a payment (the hot path, SPEC §5) is one call of the `wallet_pay()` function of migration 0005,
+which writes what `ledger_post` writes; SQLite, the embedded default, takes the Python path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -137,8 +142,10 @@ def ledger_post(
         Entry.objects.bulk_create(
             [Entry(transaction=tx, account=account, amount=amount) for account, amount in legs]
         )
-        # Lock order by primary key: two transfers between the same accounts never wait in a cycle.
-        for account, amount in sorted(legs, key=lambda leg: leg[0].pk):
+        # One lock order everywhere (also in the `wallet_pay` function): residents first, then the others by
+        # primary key, so two transfers never wait in a cycle, and a busy merchant or system account is
+        # locked last and held for the shortest time.
+        for account, amount in sorted(legs, key=_lock_order):
             Account.objects.filter(pk=account.pk).update(balance=F("balance") + amount)
         for account, amount in legs:
             if account.kind != AccountKind.RESIDENT:
@@ -170,12 +177,16 @@ def ledger_post(
     return tx
 
 
+def _lock_order(leg: tuple[Account, int]) -> tuple[bool, int]:
+    return (leg[0].kind != AccountKind.RESIDENT, leg[0].pk)
+
+
 def _replay(key: str, fingerprint: str) -> Transaction | None:
     existing = Transaction.objects.filter(idempotency_key=key).first()
     if existing is None:
         return None
     if existing.request_hash != fingerprint:
-        raise WalletError("この冪等キーは別の内容で使われています。", code="idempotency_conflict", status=409)
+        raise _idempotency_conflict()
     return existing
 
 
@@ -230,10 +241,13 @@ def points_award(
 def payment_create(*, user, merchant_code: str, amount, idempotency_key) -> PaymentResult:
     """Pay a merchant from the resident's balance; a retry with the same key returns the first result."""
     amount, key = _amount(amount), _key(idempotency_key)
-    merchant = Merchant.objects.filter(code=str(merchant_code)[:50], active=True).first()
+    code = str(merchant_code)[:50]
+    fingerprint = request_hash("payment", user.pk, code, amount)
+    if connection.vendor == "postgresql":
+        return _payment_in_postgres(user=user, code=code, amount=amount, key=key, fingerprint=fingerprint)
+    merchant = Merchant.objects.filter(code=code, active=True).first()
     if merchant is None:
-        raise WalletError("加盟店が見つかりません。", code="unknown_merchant", status=404)
-    fingerprint = request_hash("payment", user.pk, merchant.code, amount)
+        raise _unknown_merchant()
     replay = _replay(key, fingerprint)
     if replay is not None:
         return PaymentResult(replay, amount, merchant, resident_account(user=user).balance, replayed=True)
@@ -254,9 +268,69 @@ def payment_create(*, user, merchant_code: str, amount, idempotency_key) -> Paym
                 replay, amount, merchant, Account.objects.get(pk=payer.pk).balance, replayed=True
             )
         if "holder_balance_not_negative" in str(exc):
-            raise WalletError("残高が足りません。", code="insufficient_funds", status=409) from None
+            raise _insufficient_funds() from None
         raise
     return PaymentResult(tx, amount, merchant, Account.objects.get(pk=payer.pk).balance)
+
+
+_PAY = (
+    "SELECT status, merchant_id, balance, tx_id, tx_hash, tx_created_at"
+    " FROM wallet_pay(%s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def _payment_in_postgres(*, user, code: str, amount: int, key: str, fingerprint: str) -> PaymentResult:
+    """The payment `ledger_post` would write, in one round trip: `wallet_pay()` (migration 0005).
+
+    Outside a transaction the statement commits by itself (no BEGIN and COMMIT round trips); a key that is
+    taken is looked up only then, by the function, instead of before every payment.
+    """
+    tx_id, now = uuid.uuid4(), timezone.now()
+    for _attempt in range(2):
+        try:
+            # Inside an outer transaction a refusal must not break it: a savepoint. Outside, none is needed.
+            savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+            with savepoint, connection.cursor() as cursor:
+                cursor.execute(_PAY, [tx_id, key, fingerprint, user.pk, code, amount, now])
+                status, merchant_id, balance, found_id, found_hash, created_at = cursor.fetchone()
+        except IntegrityError as exc:
+            message = str(exc)
+            if "holder_balance_not_negative" in message or "wallet_lots_insufficient" in message:
+                raise _insufficient_funds() from None
+            if "wallet_account_missing" not in message:
+                raise
+            status, merchant_id = "no_account", Merchant.objects.get(code=code).pk
+        if status == "unknown_merchant":
+            raise _unknown_merchant()
+        if status != "no_account":
+            break
+        # First payment of this resident or to this merchant: open the accounts, then pay.
+        resident_account(user=user)
+        merchant_account(merchant=Merchant.objects.get(pk=merchant_id))
+    else:
+        raise WalletError("accounts could not be opened", code="account_missing")
+    if status == "replay" and found_hash != fingerprint:
+        raise _idempotency_conflict()
+    tx = Transaction.from_db(
+        connection.alias,
+        ["id", "kind", "idempotency_key", "request_hash", "created_at"],
+        [found_id, TransactionKind.PAYMENT, key, found_hash, created_at],
+    )
+    # Only the code is read here; the other fields of the merchant load if someone asks for them.
+    merchant = Merchant.from_db(connection.alias, ["id", "code"], [merchant_id, code])
+    return PaymentResult(tx, amount, merchant, balance or 0, replayed=status == "replay")
+
+
+def _unknown_merchant() -> WalletError:
+    return WalletError("加盟店が見つかりません。", code="unknown_merchant", status=404)
+
+
+def _insufficient_funds() -> WalletError:
+    return WalletError("残高が足りません。", code="insufficient_funds", status=409)
+
+
+def _idempotency_conflict() -> WalletError:
+    return WalletError("この冪等キーは別の内容で使われています。", code="idempotency_conflict", status=409)
 
 
 def payment_refund(*, merchant: Merchant, payment_id, amount, idempotency_key) -> Transaction:

@@ -221,6 +221,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=10, minute=0),
     },
     "wallet-reconcile": {"task": "apps.wallet.tasks.reconcile", "schedule": crontab(hour=4, minute=0)},
+    # Points are valid to the end of their last day: sweep them just after midnight, before reconcile.
+    "wallet-points-expire": {
+        "task": "apps.wallet.tasks.points_expire",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    "wallet-expiry-reminders": {
+        "task": "apps.wallet.tasks.expiry_reminders",
+        "schedule": crontab(hour=9, minute=30),
+    },
+    # Unpaid voucher reservations hold stock: give it back within a minute of their deadline.
+    "wallet-vouchers-expire": {"task": "apps.wallet.tasks.vouchers_expire", "schedule": 60.0},
     "identity-certificate-expiry-reminders": {
         "task": "apps.identity.tasks.certificate_expiry_reminders",
         "schedule": crontab(hour=9, minute=0),

@@ -22,7 +22,10 @@ MACHINE_FIELDS = {"slug", "code", "reading", "password", "card_hash", "method", 
                   "email", "online_url", "counter_form", "preferred_language", "session_key", "session_data",
                   "event", "dedupe_key", "last_error", "kind", "checksum", "error", "file",
                   "token_hash", "token_encrypted", "short_code_hash", "short_code_encrypted", "field",
-                  "system_code", "idempotency_key", "request_hash"}  # fmt: skip
+                  "system_code", "idempotency_key", "request_hash",
+                  "event_code", "reference",
+                  "draw_seed", "provider_ref",
+                  "contact_email", "bank_code", "branch_code", "account_number"}  # fmt: skip
 
 
 @pytest.mark.django_db

@@ -84,3 +84,47 @@ def test_a_resident_without_kept_basic_information_gets_a_record_without_it(
     assert "まだ行っていません" in text
     assert "氏名・住所・生年月日・性別は保存していません" in text
     assert "太郎" not in text
+
+
+def test_the_counter_official_form_is_one_page_of_japanese_text_in_the_embedded_font(poppler, tmp_path):
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import timezone, translation
+
+    from apps.counter.models import CounterRequest
+    from apps.counter.registrations import _labels
+    from apps.documents.rendering import render_pdf
+
+    data = {
+        "relationship": "proxy", "requester_name": "瀬戸　花子", "requester_address": "香川県高松市屋島西町2278番地",
+        "requester_birth_date": "1985-06-01", "requester_phone": "087-839-2011", "subject_name": "高松　太郎",
+        "subject_address": "香川県高松市番町一丁目8番15号", "subject_birth_date": "1980-02-17",
+        "copies": {"juminhyo_all": 1, "kisai": 2}, "include_head": True, "include_honseki": False,
+        "purpose": "employment", "purpose_other": "", "recipient": "株式会社さぬき商事",
+    }  # fmt: skip
+    req = CounterRequest(form="juminhyo", data=data, fee_yen=900, created_at=timezone.now())
+    correction = SimpleNamespace(
+        field="住所", old_value="番町1-8-15", new_value="番町一丁目8番15号", reason="表記"
+    )
+    with translation.override("ja"):
+        html = render_to_string(
+            "pdf/counter_official_form.html",
+            {"req": req, "data": data, **_labels(req), "corrections": [correction]},
+        )
+    path = tmp_path / "form.pdf"
+    path.write_bytes(render_pdf(html))
+
+    text = _text(str(path))
+    assert "住民票の写し等交付請求書" in text.replace(" ", "")  # the title is letter-spaced
+    for expected in (
+        "請求者", "氏名 瀬戸 花子", "必要な人", "住所 香川県高松市番町一丁目8番15号",
+        "請求者との関係 代理人", "種類と通数 ■ 住民票の写し（世帯全員） 1通", "■ 住民票記載事項証明書 2通",
+        "使いみち 就職・勤務先への提出", "提出先 株式会社さぬき商事", "委任状 ■ あり", "本人確認", "手数料 900円",
+        "職員による訂正: 住所「番町1-8-15」→「番町一丁目8番15号」（表記）",
+    ):  # fmt: skip
+        assert expected in text, expected
+    for line in _fonts(str(path)):  # the check boxes too come from IPAexGothic: no fallback font
+        assert "IPAexGothic" in line and line.split()[-5] == "yes", line
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)

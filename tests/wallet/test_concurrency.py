@@ -7,8 +7,9 @@ import pytest
 from django.db import IntegrityError, InternalError, connection, connections, transaction
 
 from apps.wallet import services
-from apps.wallet.models import Account, Entry, Merchant, Transaction
-from apps.wallet.services import WalletError
+from apps.wallet.constants import TransactionKind
+from apps.wallet.models import Account, Entry, Lot, LotUse, Merchant, Transaction
+from apps.wallet.services import WalletError, lot_expiry
 from tests.identity.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +45,10 @@ def ledger_total() -> int:
 
 def test_200_payments_at_once_from_a_balance_that_covers_10(shop):
     user = UserFactory()
-    services.points_award(user=user, amount=100, idempotency_key="award-conc-1")
+    for n, (amount, days) in enumerate(((30, 90), (30, 10), (40, 200))):  # three lots: lots == balances after
+        services.points_award(
+            user=user, amount=amount, idempotency_key=f"award-conc-1{n}", expires_at=lot_expiry(days=days)
+        )
     results = run_at_once(
         200,
         lambda i: services.payment_create(
@@ -122,3 +126,71 @@ def test_concurrent_refunds_never_exceed_the_original_payment(shop):
     assert set(r for r in results if isinstance(r, str)) == {"refund_exceeds_payment"}
     assert Account.objects.get(owner=user).balance == 100 and Account.objects.get(merchant=shop).balance == 0
     assert services.wallet_reconcile() == [] and ledger_total() == 0
+
+
+def test_payments_and_refunds_between_the_same_accounts_at_once_neither_deadlock_nor_lose_points(shop):
+    users = [UserFactory() for _ in range(4)]
+    paid = []
+    for n, user in enumerate(users):
+        services.points_award(user=user, amount=1000, idempotency_key=f"award-mix-{n}")
+        paid.append(
+            services.payment_create(
+                user=user, merchant_code="demo-udon", amount=100, idempotency_key=f"pay-mix-first-{n}"
+            )
+        )
+
+    def pay_or_refund(i):
+        n = i % len(users)
+        if i % 2:
+            return services.payment_refund(
+                merchant=shop, payment_id=paid[n].transaction.pk, amount=1, idempotency_key=f"ref-mix-{i:04d}"
+            )
+        return services.payment_create(
+            user=users[n], merchant_code="demo-udon", amount=3, idempotency_key=f"pay-mix-{i:04d}"
+        )
+
+    results = run_at_once(160, pay_or_refund)
+    assert all(not isinstance(r, str) for r in results), {r for r in results if isinstance(r, str)}
+    assert Account.objects.get(merchant=shop).balance == 4 * 100 + 80 * 3 - 80 * 1
+    assert services.wallet_reconcile() == [] and ledger_total() == 0
+
+
+def test_the_one_round_trip_payment_writes_what_the_python_ledger_writes(shop):
+    fast, slow = UserFactory(), UserFactory()
+    for user in (fast, slow):
+        for days in (10, 20):
+            services.points_award(
+                user=user,
+                amount=50,
+                idempotency_key=f"award-same-{user.pk}-{days}",
+                expires_at=lot_expiry(days=days),
+            )
+    services.payment_create(user=fast, merchant_code="demo-udon", amount=70, idempotency_key="pay-same-fast")
+    shop_account = Account.objects.get(merchant=shop)
+    services.ledger_post(
+        kind=TransactionKind.PAYMENT,
+        legs=[(Account.objects.get(owner=slow), -70), (shop_account, 70)],
+        key="pay-same-slow",
+        fingerprint=services.request_hash("payment", slow.pk, shop.code, 70),
+    )
+
+    def written(user, key):
+        tx = Transaction.objects.get(idempotency_key=key)
+        entries = sorted(
+            (e.account.owner_id == user.pk, e.amount) for e in tx.entries.select_related("account")
+        )
+        uses = sorted(LotUse.objects.filter(transaction=tx).values_list("amount", flat=True))
+        lots = list(
+            Lot.objects.filter(account__owner=user).order_by("expires_at").values_list("remaining", flat=True)
+        )
+        return (
+            tx.kind,
+            tx.request_hash == services.request_hash("payment", user.pk, "demo-udon", 70),
+            entries,
+            uses,
+            lots,
+        )
+
+    assert written(fast, "pay-same-fast") == written(slow, "pay-same-slow")
+    assert written(fast, "pay-same-fast") == ("payment", True, [(False, 70), (True, -70)], [20, 50], [0, 30])
+    assert services.wallet_reconcile() == []

@@ -80,7 +80,10 @@ def test_operator_pages_need_the_operator_role_and_a_second_factor(client, path)
 
 def test_the_operator_with_a_second_factor_sees_the_merchants(admin_client_mfa):
     html = admin_client_mfa.get("/operator/merchants/").content.decode()
-    assert "加盟店の管理" in html and "Demo Udon" in html and "口座情報が未登録" in html
+    assert "加盟店の管理" in html and "Demo Udon" in html and "口座情報が未登録" not in html
+    Merchant.objects.filter(code="demo-udon").update(bank_code="")
+    html = admin_client_mfa.get("/operator/merchants/").content.decode()
+    assert "口座情報が未登録" in html
 
 
 # --- onboarding -------------------------------------------------------------------------------------
@@ -186,7 +189,7 @@ def test_the_operator_edits_bank_details_but_not_the_code(admin_client_mfa):
     }
     bad = admin_client_mfa.post("/operator/merchants/demo-udon/", {**data, "branch_code": "99x"})
     assert bad.status_code == 400 and "支店コードは数字3桁で入力してください。" in bad.content.decode()
-    assert Merchant.objects.get(code="demo-udon").bank_code == ""
+    assert Merchant.objects.get(code="demo-udon").branch_code == "001"  # the demo's, unchanged
     ok = admin_client_mfa.post("/operator/merchants/demo-udon/", {**data, "code": "hijacked"})
     assert ok.status_code == 302
     merchant = Merchant.objects.get(code="demo-udon")

@@ -3,17 +3,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from apps.identity.constants import Role
-
 from .forms_campaigns import CampaignAdminForm
 from .models import Campaign, CampaignAward
+from .roles import is_wallet_operator
 
 
 def _is_operator(request) -> bool:
-    user = request.user
-    return user.is_active and (
-        user.is_superuser or user.groups.filter(name=Role.WALLET_OPERATOR.value).exists()
-    )
+    return is_wallet_operator(request.user)
 
 
 class OperatorOnly:

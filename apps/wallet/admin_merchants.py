@@ -9,16 +9,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.identity.constants import Role
-
 from .models import Merchant, Settlement
+from .roles import is_wallet_operator
 
 
 def _is_operator(request) -> bool:
-    user = request.user
-    return user.is_active and (
-        user.is_superuser or user.groups.filter(name=Role.WALLET_OPERATOR.value).exists()
-    )
+    return is_wallet_operator(request.user)
 
 
 class ReadOnlyForOperator:

@@ -1,32 +1,17 @@
 """Pages of the point campaigns: what a resident can earn, and the operator's overview."""
 
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-
-from apps.identity.constants import Role
 
 from . import campaigns
 from .campaigns import CampaignError
 from .constants import CampaignKind
 from .forms_campaigns import CodeForm, StepsForm, StepsImportForm
-
-
-def wallet_operator_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_superuser or user.groups.filter(name=Role.WALLET_OPERATOR.value).exists()):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from .roles import wallet_operator_required
 
 
 def _page(

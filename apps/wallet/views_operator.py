@@ -5,7 +5,6 @@ also requires the wallet-operator role. Statements: residents at /wallet/stateme
 /merchant/statements/ (second factor too); the documents app shows the status and serves the PDF.
 """
 
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,24 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.identity.constants import Role
-
 from . import merchants, selectors, settlements, statements
 from .forms_operator import MerchantForm, SettlementPeriodForm, StatementForm
+from .roles import wallet_operator_required
 from .services import WalletError
-
-
-def wallet_operator_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_superuser or user.groups.filter(name=Role.WALLET_OPERATOR.value).exists()):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
 
 # --- merchants --------------------------------------------------------------------------------------
 

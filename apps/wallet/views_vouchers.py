@@ -7,24 +7,21 @@ requires the wallet-operator role. The sandbox pages exist only where demo data 
 from __future__ import annotations
 
 import uuid
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.identity.constants import Role
-
 from . import voucher_selectors as selectors
 from . import vouchers as services
 from .constants import PaymentMethod, ReservationStatus, SaleMode
 from .forms_vouchers import PaymentMethodForm, PaymentNumberForm, UnitsForm
 from .payment_providers import SandboxProvider, sandbox_enabled
+from .roles import wallet_operator_required
 from .services import WalletError
 
 SANDBOX_SIGNATURE_HEADER = "X-Sandbox-Signature"
@@ -176,18 +173,6 @@ def voucher_sandbox_notice(request):
 
 
 # --- Operator ----------------------------------------------------------------------------------------
-
-
-def wallet_operator_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_superuser or user.groups.filter(name=Role.WALLET_OPERATOR.value).exists()):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @wallet_operator_required

@@ -13,6 +13,7 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
 from apps.core.errors import ApplicationError
+from apps.core.textfiles import decode_japanese_csv
 
 from .constants import CHANNEL_FIELDS, Channel
 from .models import Category, LifeEvent, Procedure, Section
@@ -37,16 +38,8 @@ ENCODING_HELP = _lazy(
 
 def decode_upload(data: bytes) -> str:
     """Text of a CSV upload: UTF-8 (BOM or not) or CP932/Shift_JIS as Excel writes it in Japan."""
-    if b"\x00" in data:
-        raise ImportFileError(str(ENCODING_HELP))
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
     try:
-        return data.decode("utf-8", errors="strict")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp932", errors="strict")
+        return decode_japanese_csv(data)
     except UnicodeDecodeError:
         raise ImportFileError(str(ENCODING_HELP)) from None
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from apps.core.errors import ApplicationError
+from apps.core.textfiles import decode_japanese_csv
 
 MAX_BYTES = 1024 * 1024
 # Apps that export per hour or per source write many rows a day: 5,000 rows is about seven months per hour.
@@ -64,21 +65,9 @@ def _no_header() -> StepsFileError:
 
 
 def decode_csv_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or CP932 as Excel and Japanese apps write it; decided from the bytes.
-
-    The same rule as the catalogue import (apps.catalogue.importing.decode_upload), kept here because
-    the wallet does not reach into the catalogue's internals.
-    """
-    if b"\x00" in data:  # UTF-16 or a binary file (an image, a zip)
-        raise _refuse(ENCODING_HELP)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """UTF-8 (with or without BOM) or CP932, decided from the bytes (the rule of every CSV upload)."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp932")
+        return decode_japanese_csv(data)
     except UnicodeDecodeError:
         raise _refuse(ENCODING_HELP) from None
 

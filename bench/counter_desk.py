@@ -33,10 +33,11 @@ from apps.identity.models import User
 demo_accounts_load()
 data = {"requester_name": "高松　太郎", "requester_address": "香川県高松市番町一丁目8番15号",
         "requester_birth_date": "1980-02-17", "relationship": "self", "subject_name": "高松　太郎",
-        "subject_address": "香川県高松市番町一丁目8番15号", "purpose": "employment", "recipient": "株式会社さぬき",
-        "copies_juminhyo_all": "1"}
+        "subject_address": "香川県高松市番町一丁目8番15号", "purpose": "employment",
+        "recipient": "株式会社さぬき", "copies_juminhyo_all": "1"}
 form = FORMS["juminhyo"](data); assert form.is_valid(), form.errors
-created = counter_request_create(user=User.objects.get(email="resident@example.jp"), form="juminhyo", cleaned=form.cleaned_data)
+resident = User.objects.get(email="resident@example.jp")
+created = counter_request_create(user=resident, form="juminhyo", cleaned=form.cleaned_data)
 print("CODE", created.short_code)
 """
 
@@ -71,14 +72,17 @@ def totp(secret: str) -> str:
     import hmac
     import struct
 
-    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+    digest = hmac.new(
+        base64.b32decode(secret), struct.pack(">Q", int(time.time()) // 30), hashlib.sha1
+    ).digest()
     offset = digest[-1] & 0x0F
     return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def wrk(base: str, path: str, cookie: str) -> float:
     out = subprocess.run(  # noqa: S603
-        [shutil.which("wrk"), "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-H", f"Cookie: {cookie}", base + path],
+        [shutil.which("wrk"), "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s",
+         "-H", f"Cookie: {cookie}", base + path],
         capture_output=True, text=True, timeout=SECONDS + 60, check=True,
     ).stdout  # fmt: skip
     if "Non-2xx" in out:
@@ -105,7 +109,9 @@ def main() -> int:
             cp.step("clerk signs in with password and TOTP, scans the code")
             b = Browser(port)
             b.request("GET", "/accounts/login/")
-            status, headers, _ = b.request("POST", "/accounts/login/", {"login": "staff@example.jp", "password": "takamatsu-demo"})
+            status, headers, _ = b.request(
+                "POST", "/accounts/login/", {"login": "staff@example.jp", "password": "takamatsu-demo"}
+            )
             b.request("GET", headers["Location"])
             status, headers, _ = b.request("POST", headers["Location"], {"code": totp("JBSWY3DPEHPK3PXP")})
             status, headers, body = b.request("POST", "/staff/counter/", {"code": code})
@@ -128,7 +134,9 @@ def main() -> int:
     print(f"{'page':<34}{'req/s':>10}{'x bare':>10}")
     print(f"{'bare view /healthz':<34}{bare:>10.1f}{1.0:>10.2f}")
     print(f"{'desk page (scan-to-form)':<34}{desk_rps:>10.1f}{desk_rps / bare:>10.2f}")
-    (cp.RESULTS_DIR / "counter_desk.json").write_text(json.dumps({"bare_rps": rates["bare"], "desk_rps": rates["desk"]}))
+    (cp.RESULTS_DIR / "counter_desk.json").write_text(
+        json.dumps({"bare_rps": rates["bare"], "desk_rps": rates["desk"]})
+    )
     return 0
 
 

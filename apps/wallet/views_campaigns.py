@@ -1,6 +1,5 @@
 """Pages of the point campaigns: what a resident can earn, and the operator's overview."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render

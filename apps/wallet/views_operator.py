@@ -5,7 +5,6 @@ also requires the wallet-operator role. Statements: residents at /wallet/stateme
 /merchant/statements/ (second factor too); the documents app shows the status and serves the PDF.
 """
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied

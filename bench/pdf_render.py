@@ -8,7 +8,8 @@ in one run:
     template, a 住民票 request with a staff correction, as the clerk prints it), of the identity
     verification record (the real template, a verified resident with the 基本4情報 kept) and of a
     minimal Latin one-page document, interleaved so that machine noise hits all alike; prints each
-    form's ratio to the minimal page (target ≤ 2);
+    form's ratio to the minimal page (target ≤ 2), and reference documents that show where the
+    difference comes from (the same form in Latin letters; the form's text alone in one block);
 (b) memory: RSS (VmRSS from /proc/self/status) over 500 renders of the two forms with changing names
     and addresses, sampled every 50; prints whether it stays flat after the warm-up (target: no growth).
 
@@ -156,6 +157,15 @@ def _official_form_html(i: int = 0) -> str:
         )
 
 
+def _text_only(html: str) -> str:
+    """The document's text alone in one preformatted block: what weasyprint costs for its glyphs and lines
+    with no boxes, borders or columns (the floor for any layout of this text)."""
+    body = html.split("<body>", 1)[1]
+    text = re.sub(r"<[^>]+>", "", body).strip()
+    head = '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"></head>'
+    return f"{head}<body><pre>{text}</pre></body></html>"
+
+
 def _latin_letters(html: str) -> str:
     """The same document with each pair of non-ASCII letters (kana, kanji) replaced by a Latin word."""
     return re.sub(r"[^\x00-\x7f]{1,2}", "ab ", html)
@@ -196,14 +206,15 @@ def main() -> int:
     official_pdf, form_pdf, latin_pdf = render_pdf(official), render_pdf(form), render_pdf(LATIN_HTML)
 
     # (a) warm render time. The reference documents (what Japanese text itself costs: the minimal page
-    # in Japanese, the same form with Latin letters for its Japanese ones) run in the same loop, so
-    # that other load on the machine slows all four alike.
+    # in Japanese, the official form with Latin letters for its Japanese ones, and its text alone with
+    # no layout) run in the same loop, so that other load on the machine slows all of them alike.
     documents = {
         "official_form": official,
         "form": form,
         "latin": LATIN_HTML,
         "japanese_minimal": JAPANESE_MINIMAL_HTML,
-        "latin_letters_form": _latin_letters(form),
+        "latin_letters_form": _latin_letters(official),
+        "official_text_only": _text_only(official),
     }
     for _ in range(WARMUP):
         for html in documents.values():
@@ -250,11 +261,13 @@ def main() -> int:
     for name, value in (("counter official form", official_ratio), ("identity record", ratio)):
         verdict = "MET" if value <= TARGET_RATIO else "NOT MET"
         print(f"  ratio {name} / minimal: {value:.2f}  (target ≤ {TARGET_RATIO:g}: {verdict})")
-    print("  for reference (what the Japanese text and the shared font configuration account for):")
+    print("  for reference (what the Japanese text, the layout and the shared font configuration cost):")
     print(f"    minimal Japanese page:                      {ms['japanese_minimal']:7.1f} ms  ="
           f" {ms['japanese_minimal'] / latin_ms:.2f} x the minimal Latin page")  # fmt: skip
-    print(f"    the form with Latin letters for Japanese:   {ms['latin_letters_form']:7.1f} ms  ="
-          f" {form_ms / ms['latin_letters_form']:.2f} : 1 Japanese form to Latin form")  # fmt: skip
+    print(f"    official form with Latin letters:           {ms['latin_letters_form']:7.1f} ms  ="
+          f" {official_ms / ms['latin_letters_form']:.2f} : 1 Japanese form to Latin form")  # fmt: skip
+    print(f"    official form's text alone in one <pre>:    {ms['official_text_only']:7.1f} ms  ="
+          f" {ms['official_text_only'] / latin_ms:.2f} x the minimal Latin page: the floor")  # fmt: skip
     print(f"    official form, new font config each time:   {unshared_ms:7.1f} ms  (weasyprint's default)")
     print(f"Worker memory (RSS) over {args.memory_renders} renders ({memory_seconds:.1f} s,"
           f" {memory_seconds / args.memory_renders * 1000:.1f} ms per render):")  # fmt: skip

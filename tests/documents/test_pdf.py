@@ -128,3 +128,37 @@ def test_the_counter_official_form_is_one_page_of_japanese_text_in_the_embedded_
         assert "IPAexGothic" in line and line.split()[-5] == "yes", line
     info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
+
+
+def test_the_counter_official_form_is_the_japanese_paper_form_whatever_the_clerks_language(poppler, tmp_path):
+    from django.template.loader import render_to_string
+    from django.utils import timezone, translation
+
+    from apps.counter.models import CounterRequest
+    from apps.counter.registrations import _labels
+    from apps.documents.rendering import render_pdf
+
+    data = {
+        "relationship": "self",
+        "requester_name": "高松　太郎",
+        "purpose": "employment",
+        "copies": {"juminhyo_all": 1},
+    }
+    req = CounterRequest(form="juminhyo", data=data, fee_yen=300, created_at=timezone.now())
+    with translation.override("en"):
+        html = render_to_string("pdf/counter_official_form.html", {"req": req, "data": data, **_labels(req)})
+        assert translation.get_language() == "en"  # the template's language block did not leak out
+    path = tmp_path / "form.pdf"
+    path.write_bytes(render_pdf(html))
+
+    text = _text(str(path))
+    assert "住民票の写し等交付請求書" in text.replace(" ", "")
+    for expected in (
+        "高松市長 様",
+        "氏名 高松 太郎",
+        "請求者との関係 本人",
+        "使いみち 就職・勤務先への提出",
+        "手数料 300円",
+    ):
+        assert expected in text, expected
+    assert "Mayor" not in text and "Request" not in text

@@ -10,6 +10,7 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import Procedure
 from .selectors import VERSION_KEY, catalogue_version_forget
@@ -54,9 +55,9 @@ def procedure_import(*, data: bytes, file_name: str, dry_run: bool = False):
         except ImportFileError:
             raise
         except Exception as exc:  # the csv module's errors for a malformed file
-            raise ImportFileError(f"CSV を読み込めません: {exc}") from exc
+            raise ImportFileError(_("CSV を読み込めません: %(error)s") % {"error": exc}) from exc
     else:
-        raise ImportFileError("CSV (.csv) または Excel (.xlsx) のファイルを指定してください。")
+        raise ImportFileError(_("CSV (.csv) または Excel (.xlsx) のファイルを指定してください。"))
     return ProcedureResource().import_data(
         dataset, dry_run=dry_run, raise_errors=False, rollback_on_validation_errors=True, file_name=file_name
     )
@@ -66,8 +67,12 @@ def import_result_messages(result) -> list[str]:
     """Human-readable lines for every problem in an import result (base errors, then per row)."""
     lines = [str(e.error) for e in result.base_errors]
     for number, errors in result.row_errors():
-        lines.extend(f"{number} 行目: {e.error}" for e in errors)
+        lines.extend(_("%(line)s 行目: %(error)s") % {"line": number, "error": e.error} for e in errors)
     for invalid in result.invalid_rows:
         for field_name, messages in invalid.error_dict.items():
-            lines.extend(f"{invalid.number} 行目 [{field_name}]: {m}" for m in messages)
+            lines.extend(
+                _("%(line)s 行目 [%(field)s]: %(error)s")
+                % {"line": invalid.number, "field": field_name, "error": m}
+                for m in messages
+            )
     return lines

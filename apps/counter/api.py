@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.security import SessionAuth
 
@@ -20,9 +21,9 @@ class CounterStaffAuth(SessionAuth):
         if not user:
             return None
         if not (user.is_superuser or user.groups.filter(name=Role.COUNTER_STAFF.value).exists()):
-            raise ApplicationError("窓口職員だけが使えます。", code="forbidden", status=403)
+            raise ApplicationError(_("窓口職員だけが使えます。"), code="forbidden", status=403)
         if not used_second_factor(request):
-            raise ApplicationError("2段階認証が必要です。", code="second_factor_required", status=403)
+            raise ApplicationError(_("2段階認証が必要です。"), code="second_factor_required", status=403)
         return user
 
 

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.catalogue.selectors import procedure_fees
 from apps.core.errors import ApplicationError
@@ -67,7 +68,9 @@ def counter_request_create(*, user, form: str, cleaned: dict, prefilled: bool = 
     """Store a filled form and give it a fresh QR token and short code (valid for the set period)."""
     data = _serialisable({k: v for k, v in cleaned.items() if not k.startswith("copies_")})
     now = timezone.now()
-    for _ in range(5):  # a short-code collision is astronomically rare; retry with new codes if it happens
+    for _attempt in range(
+        5
+    ):  # a short-code collision is astronomically rare; retry with new codes if it happens
         token, short_code = tokens.new_token(), tokens.new_short_code()
         try:
             with transaction.atomic():
@@ -111,7 +114,7 @@ def counter_lookup(*, staff, code: str) -> CounterRequest:
     key = _throttle_key(staff)
     if (cache.get(key) or 0) >= settings.TAKAMATSU_COUNTER_LOOKUP_FAILURES:
         raise CounterError(
-            "照会の失敗が続いたため、しばらく照会できません。", code="too_many_attempts", status=429
+            _("照会の失敗が続いたため、しばらく照会できません。"), code="too_many_attempts", status=429
         )
     normalized = tokens.normalize(code)
     request = None
@@ -122,15 +125,17 @@ def counter_lookup(*, staff, code: str) -> CounterRequest:
         cache.add(key, 0, timeout=settings.TAKAMATSU_COUNTER_LOOKUP_WINDOW)
         cache.incr(key)
         raise CounterError(
-            "該当する申請が見つかりません。番号を確かめてください。", code="not_found", status=404
+            _("該当する申請が見つかりません。番号を確かめてください。"), code="not_found", status=404
         )
     if request.purged_at or request.status == RequestStatus.CANCELLED:
-        raise CounterError("この申請は取り消されています。", code="cancelled", status=410)
+        raise CounterError(_("この申請は取り消されています。"), code="cancelled", status=410)
     if request.status == RequestStatus.ISSUED:
-        raise CounterError("この申請はすでに交付済みです。", code="already_issued", status=410)
+        raise CounterError(_("この申請はすでに交付済みです。"), code="already_issued", status=410)
     if request.is_expired:
         raise CounterError(
-            "この申請の有効期限が切れています。もう一度作成してもらってください。", code="expired", status=410
+            _("この申請の有効期限が切れています。もう一度作成してもらってください。"),
+            code="expired",
+            status=410,
         )
     return request
 
@@ -158,10 +163,10 @@ def counter_request_correct(
     *, staff, request: CounterRequest, field: str, new_value: str, reason: str
 ) -> None:
     if field not in CORRECTABLE_FIELDS or field not in request.data:
-        raise CounterError("この項目は訂正できません。", code="field_not_correctable")
+        raise CounterError(_("この項目は訂正できません。"), code="field_not_correctable")
     locked = CounterRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status in (RequestStatus.ISSUED, RequestStatus.CANCELLED) or locked.purged_at:
-        raise CounterError("交付済み・取り消し済みの申請は訂正できません。", code="closed")
+        raise CounterError(_("交付済み・取り消し済みの申請は訂正できません。"), code="closed")
     CounterCorrection.objects.create(
         request=locked,
         field=field,
@@ -195,7 +200,7 @@ def counter_request_issue(*, staff, request: CounterRequest, identity_checked: l
         pk=request.pk, status__in=[RequestStatus.SCANNED, RequestStatus.PRINTED]
     ).update(status=RequestStatus.ISSUED, issued_at=timezone.now(), identity_checked=identity_checked)
     if updated != 1:
-        raise CounterError("この申請は交付できる状態ではありません。", code="not_issuable")
+        raise CounterError(_("この申請は交付できる状態ではありません。"), code="not_issuable")
     _audit(request, staff, AuditAction.ISSUE)
     notify(
         recipient=request.user,

@@ -24,6 +24,7 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.signals import identity_verified, procedure_completed
 from apps.identity.models import IdentityVerification
@@ -94,7 +95,7 @@ def _eligible(user) -> None:
     # throw-away accounts.
     if not IdentityVerification.objects.filter(user=user).exists():
         raise CampaignError(
-            "ポイントを受け取るには、マイナンバーカードでの本人確認が必要です。",
+            _("ポイントを受け取るには、マイナンバーカードでの本人確認が必要です。"),
             code="verification_required",
             status=403,
         )
@@ -116,7 +117,7 @@ def campaign_award(
         return AwardResult(existing, replayed=True)
     campaign = Campaign.objects.get(pk=campaign.pk)  # the operator may have changed it since it was read
     if not campaign_is_running(campaign, now=now):
-        raise CampaignError("このキャンペーンは実施期間外です。", code="campaign_closed")
+        raise CampaignError(_("このキャンペーンは実施期間外です。"), code="campaign_closed")
     _eligible(user)
     amount, cap = campaign.points, campaign.per_person_cap
     try:
@@ -127,11 +128,11 @@ def campaign_award(
                 awarded=F("awarded") + amount
             ):
                 raise CampaignError(
-                    "予算の上限に達したため、このキャンペーンのポイント付与は終了しました。",
+                    _("予算の上限に達したため、このキャンペーンのポイント付与は終了しました。"),
                     code="campaign_budget_exhausted",
                     status=409,
                 )
-            participant, _ = CampaignParticipant.objects.get_or_create(
+            participant, _created = CampaignParticipant.objects.get_or_create(
                 campaign=campaign, user=user, defaults={"cap": cap}
             )
             # The cap follows the campaign's current setting; the new total never exceeds it.
@@ -139,7 +140,7 @@ def campaign_award(
                 total=F("total") + amount, cap=cap
             ):
                 raise CampaignError(
-                    "このキャンペーンで受け取れるポイントの上限に達しています。",
+                    _("このキャンペーンで受け取れるポイントの上限に達しています。"),
                     code="campaign_cap_reached",
                     status=409,
                 )
@@ -189,7 +190,7 @@ def _notify_awarded(*, campaign: Campaign, user, points: int, expires_at: dt.dat
 def campaign_verification_claim(*, campaign: Campaign, user) -> AwardResult:
     """The My Number verification bonus, for a resident verified before the campaign or whose award failed."""
     if campaign.kind != CampaignKind.VERIFICATION:
-        raise CampaignError("このキャンペーンでは受け取れません。", code="campaign_wrong_kind")
+        raise CampaignError(_("このキャンペーンでは受け取れません。"), code="campaign_wrong_kind")
     return campaign_award(campaign=campaign, user=user, reference=VERIFICATION_REFERENCE)
 
 
@@ -200,16 +201,19 @@ def campaign_steps_record(
     now = now or timezone.now()
     _check_steps_campaign(campaign)
     if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
-        raise CampaignError(f"歩数は0〜{MAX_STEPS:,}の整数で入力してください。", code="invalid_steps")
+        raise CampaignError(
+            _("歩数は0〜%(max)sの整数で入力してください。") % {"max": f"{MAX_STEPS:,}"}, code="invalid_steps"
+        )
     first, last = steps_days_window(campaign=campaign, now=now)
     if not first <= day <= last:
         raise CampaignError(
-            "記録できるのは、キャンペーンの開始日から今日までの日です。",
+            _("記録できるのは、キャンペーンの開始日から今日までの日です。"),
             code="invalid_day",
         )
     if steps < campaign.steps_threshold:
         raise CampaignError(
-            f"この日の歩数は基準（{campaign.steps_threshold:,}歩）に届いていません。",
+            _("この日の歩数は基準（%(threshold)s歩）に届いていません。")
+            % {"threshold": f"{campaign.steps_threshold:,}"},
             code="steps_below_threshold",
         )
     return campaign_award(campaign=campaign, user=user, reference=f"steps:{day.isoformat()}", now=now)
@@ -217,7 +221,7 @@ def campaign_steps_record(
 
 def _check_steps_campaign(campaign: Campaign) -> None:
     if campaign.kind != CampaignKind.HEALTH or not campaign.steps_threshold:
-        raise CampaignError("このキャンペーンでは歩数を記録できません。", code="campaign_wrong_kind")
+        raise CampaignError(_("このキャンペーンでは歩数を記録できません。"), code="campaign_wrong_kind")
 
 
 def steps_days_window(*, campaign: Campaign, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
@@ -245,7 +249,7 @@ def campaign_steps_import(
     now = now or timezone.now()
     _check_steps_campaign(campaign)
     if not campaign_is_running(campaign, now=now):
-        raise CampaignError("このキャンペーンは実施期間外です。", code="campaign_closed")
+        raise CampaignError(_("このキャンペーンは実施期間外です。"), code="campaign_closed")
     _eligible(user)
     try:
         days = steps_csv_read(data)
@@ -311,11 +315,13 @@ def _normalise_code(value: str) -> str:
 def campaign_code_redeem(*, campaign: Campaign, user, code: str) -> AwardResult:
     """Attendance (an event, a health check-up): the code handed out there gives the points once."""
     if not campaign.event_code:
-        raise CampaignError("このキャンペーンでは参加コードを使いません。", code="campaign_wrong_kind")
+        raise CampaignError(_("このキャンペーンでは参加コードを使いません。"), code="campaign_wrong_kind")
     tries_key = f"wallet:campaign-code-tries:{campaign.pk}:{user.pk}"
     if (cache.get(tries_key) or 0) >= CODE_TRIES_PER_HOUR:
         raise CampaignError(
-            "参加コードの入力を続けて間違えたため、しばらく入力できません。1時間ほどおいてお試しください。",
+            _(
+                "参加コードの入力を続けて間違えたため、しばらく入力できません。1時間ほどおいてお試しください。"
+            ),
             code="too_many_tries",
             status=429,
         )
@@ -327,7 +333,7 @@ def campaign_code_redeem(*, campaign: Campaign, user, code: str) -> AwardResult:
         except ValueError:  # expired between add and incr
             cache.set(tries_key, 1, timeout=3600)
         raise CampaignError(
-            "参加コードが違います。会場や案内に書かれたコードを確かめてください。", code="wrong_code"
+            _("参加コードが違います。会場や案内に書かれたコードを確かめてください。"), code="wrong_code"
         )
     return campaign_award(campaign=campaign, user=user, reference=CODE_REFERENCE)
 

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from apps.identity.constants import Role
 from apps.notifications.registry import register_event
@@ -80,7 +81,7 @@ def _owner_for(*, email: str):
 
 
 def _merchant_role_add(user) -> None:
-    group, _ = Group.objects.get_or_create(name=Role.MERCHANT.value)
+    group, _created = Group.objects.get_or_create(name=Role.MERCHANT.value)
     user.groups.add(group)
 
 
@@ -93,7 +94,7 @@ def _invite(*, request, user) -> None:
     """allauth's password-reset mail: the new owner chooses a password from the link in it."""
     form = ResetPasswordForm(data={"email": user.email})
     if not form.is_valid():  # pragma: no cover - the address was validated by our form
-        raise WalletError("招待メールを送れませんでした。", code="invitation_failed")
+        raise WalletError(_("招待メールを送れませんでした。"), code="invitation_failed")
     form.save(request)
 
 
@@ -102,7 +103,7 @@ def merchant_onboard(*, operator, code: str, owner_email: str, details: dict, re
     code = (code or "").strip().lower()
     if not CODE_PATTERN.match(code) or code in RESERVED_CODES:
         raise WalletError(
-            "加盟店コードは半角英小文字・数字・ハイフンで入力してください。", code="invalid_code"
+            _("加盟店コードは半角英小文字・数字・ハイフンで入力してください。"), code="invalid_code"
         )
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
@@ -123,7 +124,7 @@ def merchant_onboard(*, operator, code: str, owner_email: str, details: dict, re
             )
     except IntegrityError:
         if Merchant.objects.filter(code=code).exists():
-            raise WalletError("この加盟店コードはすでに使われています。", code="code_taken") from None
+            raise WalletError(_("この加盟店コードはすでに使われています。"), code="code_taken") from None
         raise
     logger.info("merchant onboarded pk=%s operator=%s new_owner=%s", merchant.pk, operator.pk, created)
     return merchant

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
 
@@ -42,17 +43,19 @@ class PaymentResult:
 
 
 def system_account(kind: str) -> Account:
-    account, _ = Account.objects.get_or_create(system_code=kind, defaults={"kind": kind})
+    account, _created = Account.objects.get_or_create(system_code=kind, defaults={"kind": kind})
     return account
 
 
 def resident_account(*, user) -> Account:
-    account, _ = Account.objects.get_or_create(owner=user, defaults={"kind": AccountKind.RESIDENT})
+    account, _created = Account.objects.get_or_create(owner=user, defaults={"kind": AccountKind.RESIDENT})
     return account
 
 
 def merchant_account(*, merchant: Merchant) -> Account:
-    account, _ = Account.objects.get_or_create(merchant=merchant, defaults={"kind": AccountKind.MERCHANT})
+    account, _created = Account.objects.get_or_create(
+        merchant=merchant, defaults={"kind": AccountKind.MERCHANT}
+    )
     return account
 
 
@@ -88,7 +91,7 @@ def _lots_take(*, tx: Transaction, account: Account, amount: int, now: dt.dateti
             break
     if left:
         # The balance covered it only with points past their expiry.
-        raise WalletError("残高が足りません。", code="insufficient_funds", status=409)
+        raise WalletError(_("残高が足りません。"), code="insufficient_funds", status=409)
     for use in uses:
         Lot.objects.filter(pk=use.lot_id).update(remaining=F("remaining") - use.amount)
     LotUse.objects.bulk_create(uses)
@@ -110,7 +113,7 @@ def _lots_restore(*, tx: Transaction, account: Account, amount: int, original: T
         if left == 0:
             break
     if left:
-        raise WalletError("返金額が元の支払いを超えています。", code="refund_exceeds_payment")
+        raise WalletError(_("返金額が元の支払いを超えています。"), code="refund_exceeds_payment")
     for use in uses:
         Lot.objects.filter(pk=use.lot_id).update(remaining=F("remaining") - use.amount)
     LotUse.objects.bulk_create(uses)
@@ -133,7 +136,7 @@ def ledger_post(
     refunded payment; any other credit to a resident opens a lot described by `new_lot`. `lot_uses`
     ((lot id, amount), ...) names the lots a debit takes instead (the expiry sweep takes expired lots).
     """
-    if sum(amount for _, amount in legs) != 0:
+    if sum(amount for _account, amount in legs) != 0:
         raise WalletError("unbalanced transaction", code="unbalanced")
     with transaction.atomic():
         tx = Transaction.objects.create(
@@ -151,7 +154,7 @@ def ledger_post(
             if account.kind != AccountKind.RESIDENT:
                 continue
             if amount < 0 and lot_uses is not None:
-                if sum(value for _, value in lot_uses) != -amount:
+                if sum(value for _lot, value in lot_uses) != -amount:
                     raise WalletError("lot uses do not match the debit", code="unbalanced")
                 for lot_id, value in lot_uses:
                     # The CHECK on `remaining` refuses taking more than is left.
@@ -192,15 +195,19 @@ def _replay(key: str, fingerprint: str) -> Transaction | None:
 
 def _amount(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise WalletError("金額は整数で指定してください。", code="invalid_amount")
+        raise WalletError(_("金額は整数で指定してください。"), code="invalid_amount")
     if value <= 0 or value > MAX_PAYMENT:
-        raise WalletError(f"金額は1以上{MAX_PAYMENT:,}以下で指定してください。", code="invalid_amount")
+        raise WalletError(
+            _("金額は1以上%(max)s以下で指定してください。") % {"max": f"{MAX_PAYMENT:,}"},
+            code="invalid_amount",
+        )
     return value
 
 
-def _key(value) -> str:
+def idempotency_key_check(value) -> str:
+    """The client's idempotency key, or a WalletError: 8 to 100 characters."""
     if not isinstance(value, str) or not (8 <= len(value) <= 100):
-        raise WalletError("冪等キー（8〜100文字）を指定してください。", code="invalid_idempotency_key")
+        raise WalletError(_("冪等キー（8〜100文字）を指定してください。"), code="invalid_idempotency_key")
     return value
 
 
@@ -219,7 +226,7 @@ def points_award(
     expires_at: dt.datetime | None = None,
 ) -> Transaction:
     """Give points from the city's issuance account (the campaigns call this), valid until `expires_at`."""
-    amount, key = _amount(amount), _key(idempotency_key)
+    amount, key = _amount(amount), idempotency_key_check(idempotency_key)
     fingerprint = request_hash("award", user.pk, amount, reason)
     try:
         with transaction.atomic():
@@ -240,7 +247,7 @@ def points_award(
 
 def payment_create(*, user, merchant_code: str, amount, idempotency_key) -> PaymentResult:
     """Pay a merchant from the resident's balance; a retry with the same key returns the first result."""
-    amount, key = _amount(amount), _key(idempotency_key)
+    amount, key = _amount(amount), idempotency_key_check(idempotency_key)
     code = str(merchant_code)[:50]
     fingerprint = request_hash("payment", user.pk, code, amount)
     if connection.vendor == "postgresql":
@@ -322,20 +329,20 @@ def _payment_in_postgres(*, user, code: str, amount: int, key: str, fingerprint:
 
 
 def _unknown_merchant() -> WalletError:
-    return WalletError("加盟店が見つかりません。", code="unknown_merchant", status=404)
+    return WalletError(_("加盟店が見つかりません。"), code="unknown_merchant", status=404)
 
 
 def _insufficient_funds() -> WalletError:
-    return WalletError("残高が足りません。", code="insufficient_funds", status=409)
+    return WalletError(_("残高が足りません。"), code="insufficient_funds", status=409)
 
 
 def _idempotency_conflict() -> WalletError:
-    return WalletError("この冪等キーは別の内容で使われています。", code="idempotency_conflict", status=409)
+    return WalletError(_("この冪等キーは別の内容で使われています。"), code="idempotency_conflict", status=409)
 
 
 def payment_refund(*, merchant: Merchant, payment_id, amount, idempotency_key) -> Transaction:
     """The merchant gives back up to what is left of a payment to the resident who paid."""
-    amount, key = _amount(amount), _key(idempotency_key)
+    amount, key = _amount(amount), idempotency_key_check(idempotency_key)
     fingerprint = request_hash("refund", merchant.pk, payment_id, amount)
     replay = _replay(key, fingerprint)
     if replay is not None:
@@ -349,7 +356,7 @@ def payment_refund(*, merchant: Merchant, payment_id, amount, idempotency_key) -
                 .first()
             )
             if payment is None:
-                raise WalletError("支払いが見つかりません。", code="unknown_payment", status=404)
+                raise WalletError(_("支払いが見つかりません。"), code="unknown_payment", status=404)
             shop = merchant_account(merchant=merchant)
             legs = {e.account_id: e.amount for e in payment.entries.all()}
             payer = Account.objects.get(pk=next(account for account, value in legs.items() if value < 0))
@@ -360,7 +367,7 @@ def payment_refund(*, merchant: Merchant, payment_id, amount, idempotency_key) -
                 or 0
             )
             if already + amount > legs[shop.pk]:
-                raise WalletError("返金額が元の支払いを超えています。", code="refund_exceeds_payment")
+                raise WalletError(_("返金額が元の支払いを超えています。"), code="refund_exceeds_payment")
             return ledger_post(
                 kind=TransactionKind.REFUND,
                 legs=[(shop, -amount), (payer, amount)],
@@ -373,7 +380,9 @@ def payment_refund(*, merchant: Merchant, payment_id, amount, idempotency_key) -
         if replay is not None:
             return replay
         if "holder_balance_not_negative" in str(exc):
-            raise WalletError("加盟店の残高が足りません。", code="insufficient_funds", status=409) from None
+            raise WalletError(
+                _("加盟店の残高が足りません。"), code="insufficient_funds", status=409
+            ) from None
         raise
 
 

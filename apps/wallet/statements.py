@@ -35,7 +35,7 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     """The first instant of the local month and of the next one."""
     match = MONTH_PATTERN.match(month or "")
     if not match:
-        raise WalletError("対象の月を正しく指定してください。", code="invalid_month")
+        raise WalletError(gettext("対象の月を正しく指定してください。"), code="invalid_month")
     year, number = int(match.group(1)), int(match.group(2))
     start = dt.datetime(year, number, 1)
     end = dt.datetime(year + number // 12, number % 12 + 1, 1)
@@ -48,7 +48,7 @@ def statement_request(*, user, month: str, merchant: Merchant | None = None):
     month_bounds(month)
     if merchant is not None:
         if merchant.owner_id != user.pk:
-            raise WalletError("加盟店が見つかりません。", code="unknown_merchant", status=404)
+            raise WalletError(gettext("加盟店が見つかりません。"), code="unknown_merchant", status=404)
         account, role = merchant_account(merchant=merchant), ROLE_MERCHANT
     else:
         account, role = resident_account(user=user), ROLE_RESIDENT

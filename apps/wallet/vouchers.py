@@ -41,7 +41,15 @@ from .constants import (
 )
 from .models import VoucherApplication, VoucherHolding, VoucherReservation, VoucherSale
 from .payment_providers import PaymentProviderError, provider_get
-from .services import NewLot, WalletError, ledger_post, request_hash, resident_account, system_account
+from .services import (
+    NewLot,
+    WalletError,
+    idempotency_key_check,
+    ledger_post,
+    request_hash,
+    resident_account,
+    system_account,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +77,6 @@ def _units(value, sale: VoucherSale) -> int:
         raise WalletError(
             _("1人あたり%(cap)d冊までです。") % {"cap": sale.per_person_cap}, code="cap_reached", status=409
         )
-    return value
-
-
-def _key(value) -> str:
-    if not isinstance(value, str) or not (8 <= len(value) <= 100):
-        raise WalletError(_("冪等キー（8〜100文字）を指定してください。"), code="invalid_idempotency_key")
     return value
 
 
@@ -243,7 +245,7 @@ def voucher_draw(*, sale) -> DrawResult:
 def voucher_reserve(*, user, sale, units, idempotency_key) -> VoucherReservation:
     """Reserve `units` of a first-come sale; a retry with the same key returns the first reservation."""
     sale = _sale_get(sale)
-    key = _key(idempotency_key)
+    key = idempotency_key_check(idempotency_key)
     fingerprint = request_hash("voucher-reserve", user.pk, sale.pk, units)
     replay = _reservation_replay(key, fingerprint)
     if replay is not None:

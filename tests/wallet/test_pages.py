@@ -58,6 +58,34 @@ def test_bad_amounts_are_refused_with_a_message(client, demo):
     assert Transaction.objects.filter(kind="payment").count() == 0
 
 
+def test_a_refused_payment_is_explained_in_english_at_en(client, demo):
+    """The service's error reaches the page in the language of the URL, and nothing is paid."""
+    client.force_login(demo["resident"])
+    page = client.get("/en/wallet/pay/demo-udon/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
+    response = client.post(
+        "/en/wallet/pay/demo-udon/", {"amount": 5000, "idempotency_key": key, "confirm": "1"}, follow=True
+    )
+    html = response.content.decode()
+    assert "Your balance is not enough." in html and "残高が足りません" not in html
+    assert Transaction.objects.filter(kind="payment").count() == 0
+    assert Account.objects.get(owner=demo["resident"]).balance == 3000
+
+
+def test_a_service_refusal_is_in_the_active_language():
+    from django.utils import translation
+
+    from apps.wallet.services import _amount
+
+    for language, expected in (
+        ("en", "Give an amount from 1 to 1,000,000."),
+        ("ja", "金額は1以上1,000,000以下"),
+    ):
+        with translation.override(language), pytest.raises(WalletError) as err:
+            _amount(0)
+        assert expected in err.value.detail
+
+
 def test_the_merchant_sees_payments_and_refunds_up_to_the_original(client, demo):
     client.force_login(demo["resident"])
     pay(client, 300)

@@ -461,7 +461,8 @@ def voucher_reservations_expire(
     batch_size: int = EXPIRE_BATCH_SIZE,
     max_batches: int = EXPIRE_MAX_BATCHES,
 ) -> int:
-    """Expire unpaid reservations past their deadline in bounded batches; their units are released.
+    """Expire unpaid reservations past their deadline in bounded batches; their units are released and
+    each resident is told (wallet.voucher_reservation_expired).
 
     Rows another transaction holds (a payment being confirmed) are skipped and seen on the next run.
     """
@@ -481,12 +482,29 @@ def voucher_reservations_expire(
                 pk__in=[row[0] for row in rows], status=ReservationStatus.PENDING
             ).update(status=ReservationStatus.EXPIRED)
             _release([row[1:] for row in rows])
+            _expired_notify([row[0] for row in rows])
         done += len(rows)
         if len(rows) < batch_size:
             break
     if done:
         logger.info("voucher reservations expired: %d", done)
     return done
+
+
+def _expired_notify(reservation_ids: list[int]) -> None:
+    """Tell each resident that their unpaid reservation lapsed (once per reservation)."""
+    expired = VoucherReservation.objects.filter(pk__in=reservation_ids).select_related("sale", "user")
+    for reservation in expired:
+        notify(
+            recipient=reservation.user,
+            event="wallet.voucher_reservation_expired",
+            context={
+                "sale_name": reservation.sale.name,
+                "units": reservation.units,
+                "expired_at": _fmt(reservation.expires_at),
+            },
+            dedupe_key=f"voucher-expired:{reservation.pk}",
+        )
 
 
 def register() -> None:
@@ -497,6 +515,11 @@ def register() -> None:
     )
     register_event(
         "wallet.voucher_lost", template="wallet_voucher_lost", link=lambda ctx: reverse("wallet:vouchers")
+    )
+    register_event(
+        "wallet.voucher_reservation_expired",
+        template="wallet_voucher_reservation_expired",
+        link=lambda ctx: reverse("wallet:vouchers"),
     )
     register_event(
         "wallet.voucher_paid",

@@ -273,6 +273,27 @@ def test_confirming_an_expired_reservation_is_voucher_expired_and_changes_nothin
     assert Transaction.objects.filter(kind="voucher").count() == 0
 
 
+def test_a_lapsed_reservation_is_told_to_its_resident_once_in_their_language(
+    django_capture_on_commit_callbacks,
+):
+    sale, user = make_sale(), UserFactory(preferred_language="en")
+    other = UserFactory()
+    lapsed = vouchers.voucher_reserve(user=user, sale=sale, units=2, idempotency_key="lapse-key-1")
+    vouchers.voucher_reserve(user=other, sale=sale, units=1, idempotency_key="lapse-key-2")  # still in time
+    VoucherReservation.objects.filter(pk=lapsed.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert vouchers.voucher_reservations_expire() == 1
+        assert vouchers.voucher_reservations_expire() == 0  # a second run finds nothing, tells nobody again
+    notices = Notification.objects.filter(event="wallet.voucher_reservation_expired")
+    assert [n.recipient_id for n in notices] == [user.pk]
+    assert notices[0].context["units"] == 2 and notices[0].context["sale_name"] == sale.name
+    message = [m for m in mail.outbox if m.to == [user.email]][-1]
+    assert "payment deadline" in message.subject and "No payment was taken" in message.body
+
+
 def test_confirming_after_the_vouchers_validity_is_voucher_expired():
     sale, user = make_sale(), UserFactory()
     reservation = vouchers.voucher_reserve(user=user, sale=sale, units=1, idempotency_key="valid-key-1")

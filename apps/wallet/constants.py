@@ -56,6 +56,18 @@ class ReservationStatus(models.TextChoices):
     PAID = "paid", _("購入済み")
     EXPIRED = "expired", _("期限切れ")
     CANCELLED = "cancelled", _("取り消し済み")
+    # The money arrived when the vouchers could no longer be handed over: the city owes it back.
+    REFUND_DUE = "refund_due", _("返金待ち")
+    REFUNDED = "refunded", _("返金済み")
+
+
+class RefundReason(models.TextChoices):
+    """Why a payment that arrived could not buy the vouchers (VoucherReservation.refund_reason)."""
+
+    CANCELLED = "cancelled", _("予約を取り消した後に入金がありました")
+    SOLD_OUT = "sold_out", _("支払い期限の後に入金があり、そのときには売り切れていました")
+    CAP_REACHED = "cap_reached", _("支払い期限の後に入金があり、そのときには購入上限に達していました")
+    SALE_ENDED = "sale_ended", _("商品券の有効期限の後に入金がありました")
 
 
 class PaymentMethod(models.TextChoices):

@@ -16,6 +16,7 @@ from .constants import (
     CampaignKind,
     LotSource,
     PaymentMethod,
+    RefundReason,
     ReservationStatus,
     SaleMode,
     TransactionKind,
@@ -350,6 +351,12 @@ class VoucherReservation(models.Model):
     )
     transaction = models.OneToOneField(
         Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="voucher_reservation"
+    )
+    # A payment that arrived too late (status refund_due): why, and who recorded the refund and when.
+    refund_reason = models.CharField(max_length=16, choices=RefundReason.choices, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -13,5 +13,8 @@ urlpatterns = [
     path("wallet/vouchers/notices/sandbox/", views.voucher_sandbox_notice, name="voucher_sandbox_notice"),
     path("operator/vouchers/", views.operator_vouchers, name="operator_vouchers"),
     path("operator/vouchers/confirm/", views.operator_voucher_confirm, name="operator_voucher_confirm"),
+    path(
+        "operator/vouchers/refunds/<uuid:pk>/", views.operator_voucher_refund, name="operator_voucher_refund"
+    ),
     path("operator/vouchers/<slug:code>/draw/", views.operator_voucher_draw, name="operator_voucher_draw"),
 ]

@@ -226,4 +226,31 @@ def operator_voucher_confirm(request):
                 _("入金を確認しました（%(amount)s 円、%(units)d 冊）。")
                 % {"amount": f"{reservation.amount_due:,}", "units": reservation.units},
             )
+        elif reservation.status in (ReservationStatus.REFUND_DUE, ReservationStatus.REFUNDED):
+            messages.warning(
+                request,
+                _(
+                    "入金を受け付けましたが、商品券はお渡しできません（%(reason)s）。"
+                    "%(amount)s 円は返金の対象です。"
+                )
+                % {
+                    "reason": reservation.get_refund_reason_display(),
+                    "amount": f"{reservation.amount_due:,}",
+                },
+            )
+    return redirect("wallet:operator_vouchers")
+
+
+@wallet_operator_required
+@require_POST
+def operator_voucher_refund(request, pk):
+    try:
+        reservation = services.voucher_refund_record(operator=request.user, reservation_id=pk)
+    except WalletError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            _("返金を記録しました（%(amount)s 円）。") % {"amount": f"{reservation.amount_due:,}"},
+        )
     return redirect("wallet:operator_vouchers")

@@ -110,7 +110,8 @@ def voucher_reservation_by_ref_for_user(*, user, ref: str) -> VoucherReservation
 
 
 def voucher_operator_overview(*, query: str = "", limit: int = 100) -> dict:
-    """Every sale with its counts, and pending reservations (counter payments first) for the operator."""
+    """Every sale with its counts, pending reservations (by deadline), and payments to refund (oldest
+    first) for the operator."""
     now = timezone.now()
     sales = list(VoucherSale.objects.order_by("-opens_at", "pk"))
     pending = VoucherReservation.objects.filter(status=ReservationStatus.PENDING).select_related("sale")
@@ -130,6 +131,11 @@ def voucher_operator_overview(*, query: str = "", limit: int = 100) -> dict:
             for sale in sales
         ],
         "pending": list(pending.order_by("expires_at", "pk")[:limit]),
+        "refunds_due": list(
+            VoucherReservation.objects.filter(status=ReservationStatus.REFUND_DUE)
+            .select_related("sale", "user")
+            .order_by("paid_at", "pk")[:limit]
+        ),
     }
 
 

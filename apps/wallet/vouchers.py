@@ -5,7 +5,9 @@ come (reserve at once). A purchase is a reservation: the units are counted in `V
 the buyer's `VoucherHolding` at once, so stock and the per-person cap are held by the database (CHECK
 constraints, conditional updates), never by a check in Python. Only when the payment is confirmed does one
 VOUCHER ledger transaction credit the voucher value (price + premium) to the resident, as a lot valid until
-the sale's `valid_until`. Unpaid reservations expire and give their units back.
+the sale's `valid_until`. Unpaid reservations expire and give their units back. A payment that arrives
+too late still buys the vouchers if their units can be taken again; if not, the money is owed back: the
+reservation is `refund_due` until the operator records the refund.
 
 Locks are always taken in the same order — reservation rows, then sale rows (by id), then holdings — so
 concurrent buyers, cancellations, the draw and the expiry sweep wait for each other but never deadlock.
@@ -35,6 +37,7 @@ from .constants import (
     ApplicationStatus,
     LotSource,
     PaymentMethod,
+    RefundReason,
     ReservationStatus,
     SaleMode,
     TransactionKind,
@@ -307,6 +310,12 @@ def _payable_check(reservation: VoucherReservation, now: dt.datetime) -> None:
         raise WalletError(_("この予約は支払い済みです。"), code="already_paid", status=409)
     if reservation.status == ReservationStatus.CANCELLED:
         raise WalletError(_("この予約は取り消されています。"), code="reservation_cancelled", status=409)
+    if reservation.status in (ReservationStatus.REFUND_DUE, ReservationStatus.REFUNDED):
+        raise WalletError(
+            _("この予約への入金は返金の対象です。もう一度支払うことはできません。"),
+            code="refund_due",
+            status=409,
+        )
     if (
         reservation.status == ReservationStatus.EXPIRED
         or reservation.expires_at <= now
@@ -359,8 +368,11 @@ def voucher_payment_confirm(*, reservation_id, confirmed_by=None) -> VoucherRese
     """The payment arrived: credit the voucher value once (one VOUCHER transaction keyed by the reservation).
 
     Issuance gives the price paid, the premium account the premium; the resident gets a lot valid until
-    the sale's `valid_until`. Confirming again returns the paid reservation; a reservation past its payment
-    deadline or a sale past its validity is `voucher_expired` and nothing changes.
+    the sale's `valid_until`. Money that has arrived is never turned away: paid after the deadline, it
+    still buys the vouchers while they are valid and the units can be taken again as a new purchase would
+    (stock, then the per-person cap); otherwise, and always after the resident cancelled, the reservation
+    becomes `refund_due`, the resident is told, and the operator's desk lists it until the refund is
+    recorded (`voucher_refund_record`). Another notice of the same payment returns the reservation as is.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -372,41 +384,138 @@ def voucher_payment_confirm(*, reservation_id, confirmed_by=None) -> VoucherRese
         )
         if reservation is None:
             raise WalletError(_("予約が見つかりません。"), code="unknown_reservation", status=404)
-        if reservation.status == ReservationStatus.PAID:
+        if reservation.status in (
+            ReservationStatus.PAID,
+            ReservationStatus.REFUND_DUE,
+            ReservationStatus.REFUNDED,
+        ):
             return reservation
-        _payable_check(reservation, now)
-        sale = reservation.sale
-        premium = reservation.face_total - reservation.amount_due
-        legs = [
-            (system_account(AccountKind.ISSUANCE), -reservation.amount_due),
-            (system_account(AccountKind.PREMIUM), -premium),
-            (resident_account(user=reservation.user), reservation.face_total),
-        ]
-        tx = ledger_post(
-            kind=TransactionKind.VOUCHER,
-            legs=[(account, amount) for account, amount in legs if amount],
-            key=f"voucher:{reservation.pk}",
-            fingerprint=request_hash("voucher", reservation.pk, reservation.face_total),
-            new_lot=NewLot(sale.valid_until, LotSource.VOUCHER),
+        reason = _units_hold_for_payment(reservation, now)
+        if reason:
+            _refund_due_record(reservation, reason=reason, now=now, confirmed_by=confirmed_by)
+        else:
+            _voucher_credit(reservation, now=now, confirmed_by=confirmed_by)
+    logger.info("voucher reservation %s %s (%s)", reservation.pk, reservation.status, reservation.method)
+    return reservation
+
+
+def _units_hold_for_payment(reservation: VoucherReservation, now: dt.datetime) -> str:
+    """Make sure the reservation's units are held for a payment that arrived; the refund reason if not.
+
+    A pending reservation still holds its units (even past its deadline, until the sweep ends it). An
+    expired one gave them back: they are taken again under the same conditions as a purchase, in a
+    savepoint so that a refusal leaves stock and holding as they were. The caller holds the reservation
+    row, so the sale and holding rows are taken in the module's lock order.
+    """
+    sale = reservation.sale
+    if reservation.status == ReservationStatus.CANCELLED:
+        return RefundReason.CANCELLED
+    if sale.valid_until <= now:
+        if reservation.status == ReservationStatus.PENDING:
+            _release([(sale.pk, reservation.user_id, reservation.units)])
+        return RefundReason.SALE_ENDED
+    if reservation.status == ReservationStatus.PENDING:
+        return ""
+    units = reservation.units
+    try:
+        with transaction.atomic():
+            if not VoucherSale.objects.filter(pk=sale.pk, reserved__lte=F("stock") - units).update(
+                reserved=F("reserved") + units
+            ):
+                return RefundReason.SOLD_OUT
+            _holding_take(sale=sale, user_id=reservation.user_id, units=units)
+    except WalletError:
+        return RefundReason.CAP_REACHED
+    return ""
+
+
+def _voucher_credit(reservation: VoucherReservation, *, now: dt.datetime, confirmed_by) -> None:
+    sale = reservation.sale
+    premium = reservation.face_total - reservation.amount_due
+    legs = [
+        (system_account(AccountKind.ISSUANCE), -reservation.amount_due),
+        (system_account(AccountKind.PREMIUM), -premium),
+        (resident_account(user=reservation.user), reservation.face_total),
+    ]
+    tx = ledger_post(
+        kind=TransactionKind.VOUCHER,
+        legs=[(account, amount) for account, amount in legs if amount],
+        key=f"voucher:{reservation.pk}",
+        fingerprint=request_hash("voucher", reservation.pk, reservation.face_total),
+        new_lot=NewLot(sale.valid_until, LotSource.VOUCHER),
+    )
+    reservation.status = ReservationStatus.PAID
+    reservation.paid_at = now
+    reservation.confirmed_by = confirmed_by
+    reservation.transaction = tx
+    reservation.save(update_fields=["status", "paid_at", "confirmed_by", "transaction"])
+    notify(
+        recipient=reservation.user,
+        event="wallet.voucher_paid",
+        context={
+            "sale_name": sale.name,
+            "units": reservation.units,
+            "face_total": reservation.face_total,
+            "valid_until": _fmt(sale.valid_until),
+            "reservation_id": str(reservation.pk),
+        },
+        dedupe_key=f"voucher-paid:{reservation.pk}",
+    )
+
+
+def _refund_due_record(
+    reservation: VoucherReservation, *, reason: str, now: dt.datetime, confirmed_by
+) -> None:
+    reservation.status = ReservationStatus.REFUND_DUE
+    reservation.refund_reason = reason
+    reservation.paid_at = now
+    reservation.confirmed_by = confirmed_by
+    reservation.save(update_fields=["status", "refund_reason", "paid_at", "confirmed_by"])
+    logger.warning(
+        "voucher reservation %s: payment arrived too late, refund due (%s)", reservation.pk, reason
+    )
+    notify(
+        recipient=reservation.user,
+        event="wallet.voucher_refund_due",
+        context={
+            "sale_name": reservation.sale.name,
+            "amount": reservation.amount_due,
+            "reason": reason,
+            "reservation_id": str(reservation.pk),
+        },
+        dedupe_key=f"voucher-refund-due:{reservation.pk}",
+    )
+
+
+def voucher_refund_record(*, operator, reservation_id) -> VoucherReservation:
+    """The operator has paid a refund-due payment back (through the provider or at the counter): record
+    it once and tell the resident. Of two operators recording the same refund, the second is told."""
+    with transaction.atomic():
+        recorded = VoucherReservation.objects.filter(
+            pk=reservation_id, status=ReservationStatus.REFUND_DUE
+        ).update(status=ReservationStatus.REFUNDED, refunded_at=timezone.now(), refunded_by=operator)
+        reservation = (
+            VoucherReservation.objects.select_related("sale", "user").filter(pk=reservation_id).first()
         )
-        reservation.status = ReservationStatus.PAID
-        reservation.paid_at = now
-        reservation.confirmed_by = confirmed_by
-        reservation.transaction = tx
-        reservation.save(update_fields=["status", "paid_at", "confirmed_by", "transaction"])
+        if reservation is None:
+            raise WalletError(_("予約が見つかりません。"), code="unknown_reservation", status=404)
+        if not recorded:
+            if reservation.status == ReservationStatus.REFUNDED:
+                raise WalletError(
+                    _("この返金はすでに記録されています。"), code="already_refunded", status=409
+                )
+            raise WalletError(_("この予約は返金の対象ではありません。"), code="not_refund_due", status=409)
         notify(
             recipient=reservation.user,
-            event="wallet.voucher_paid",
+            event="wallet.voucher_refunded",
             context={
-                "sale_name": sale.name,
-                "units": reservation.units,
-                "face_total": reservation.face_total,
-                "valid_until": _fmt(sale.valid_until),
+                "sale_name": reservation.sale.name,
+                "amount": reservation.amount_due,
                 "reservation_id": str(reservation.pk),
             },
-            dedupe_key=f"voucher-paid:{reservation.pk}",
+            dedupe_key=f"voucher-refunded:{reservation.pk}",
         )
-    logger.info("voucher reservation %s paid (%s)", reservation.pk, reservation.method)
+    logger.info("voucher reservation %s refunded by %s", reservation.pk, operator.pk)
     return reservation
 
 
@@ -520,6 +629,16 @@ def register() -> None:
         "wallet.voucher_reservation_expired",
         template="wallet_voucher_reservation_expired",
         link=lambda ctx: reverse("wallet:vouchers"),
+    )
+    register_event(
+        "wallet.voucher_refund_due",
+        template="wallet_voucher_refund_due",
+        link=lambda ctx: reverse("wallet:voucher_reservation", args=[ctx["reservation_id"]]),
+    )
+    register_event(
+        "wallet.voucher_refunded",
+        template="wallet_voucher_refunded",
+        link=lambda ctx: reverse("wallet:voucher_reservation", args=[ctx["reservation_id"]]),
     )
     register_event(
         "wallet.voucher_paid",

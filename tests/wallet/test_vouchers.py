@@ -254,23 +254,87 @@ def test_a_draw_after_the_purchase_window_is_refused():
 # --- Payment --------------------------------------------------------------------------------------
 
 
-def test_confirming_an_expired_reservation_is_voucher_expired_and_changes_nothing():
-    sale, user = make_sale(), UserFactory()
-    reservation = vouchers.voucher_reserve(user=user, sale=sale, units=1, idempotency_key="exp-key-01")
+def expire(reservation: VoucherReservation, *, sweep: bool = True) -> None:
+    """Time passes: the reservation's payment deadline is over (and the sweep has ended it)."""
     VoucherReservation.objects.filter(pk=reservation.pk).update(
         expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
-    before = snapshot(sale)
-    assert (
-        code_of(lambda: vouchers.voucher_payment_confirm(reservation_id=reservation.pk)) == "voucher_expired"
-    )
-    assert snapshot(sale) == before
+    if sweep:
+        assert vouchers.voucher_reservations_expire() >= 1
 
-    vouchers.voucher_reservations_expire()
-    assert (
-        code_of(lambda: vouchers.voucher_payment_confirm(reservation_id=reservation.pk)) == "voucher_expired"
-    )
-    assert Transaction.objects.filter(kind="voucher").count() == 0
+
+def test_a_payment_after_the_deadline_still_buys_the_vouchers_while_there_is_stock():
+    sale, user = make_sale(stock=3), UserFactory()
+    late = vouchers.voucher_reserve(user=user, sale=sale, units=2, idempotency_key="late-key-01")
+    expire(late, sweep=False)  # the sweep has not run: the units are still held
+    assert vouchers.voucher_payment_confirm(reservation_id=late.pk).status == "paid"
+
+    swept = vouchers.voucher_reserve(user=UserFactory(), sale=sale, units=1, idempotency_key="late-key-02")
+    expire(swept)  # the sweep gave its unit back; the payment takes it again
+    assert snapshot(sale)[0] == 2
+    paid = vouchers.voucher_payment_confirm(reservation_id=swept.pk)
+    assert paid.status == "paid" and paid.refund_reason == ""
+    assert snapshot(sale)[0] == 3 and VoucherHolding.objects.get(user=swept.user).units == 1
+    assert Transaction.objects.filter(kind="voucher").count() == 2
+    assert wallet_reconcile() == []
+
+
+@pytest.mark.parametrize("taken_by", ["another_buyer", "the_same_person"])
+def test_a_late_payment_the_vouchers_are_gone_for_is_refund_due_and_changes_no_stock(
+    taken_by, django_capture_on_commit_callbacks
+):
+    stock = 2 if taken_by == "another_buyer" else 4
+    sale, user = make_sale(stock=stock, per_person_cap=2), UserFactory(preferred_language="en")
+    late = vouchers.voucher_reserve(user=user, sale=sale, units=2, idempotency_key="gone-key-01")
+    late, _ = vouchers.voucher_payment_start(user=user, reservation_id=late.pk, method="counter")
+    expire(late)
+    buyer = UserFactory() if taken_by == "another_buyer" else user
+    units = 2 if taken_by == "another_buyer" else 1  # sold out, or (3 left) the person's cap of 2 reached
+    vouchers.voucher_reserve(user=buyer, sale=sale, units=units, idempotency_key="gone-key-02")
+    before = snapshot(sale)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        due = vouchers.voucher_payment_confirm(reservation_id=late.pk)
+        again = vouchers.voucher_counter_confirm(operator=UserFactory(), payment_number=late.provider_ref)
+    assert due.status == again.status == "refund_due" and due.paid_at is not None
+    assert due.refund_reason == ("sold_out" if taken_by == "another_buyer" else "cap_reached")
+    after = snapshot(sale)
+    assert after[0:2] == before[0:2] and after[4:] == before[4:]  # stock, holdings, ledger untouched
+    notices = Notification.objects.filter(event="wallet.voucher_refund_due")
+    assert [n.recipient_id for n in notices] == [user.pk]  # the second notice of the payment tells no one
+    message = [m for m in mail.outbox if m.to == [user.email]][-1]
+    assert "refund" in message.subject.lower() and "20000" in message.body
+    assert code_of(
+        lambda: vouchers.voucher_payment_start(user=user, reservation_id=late.pk, method="counter")
+    ) == ("refund_due")
+
+
+def test_a_payment_after_the_resident_cancelled_is_refund_due():
+    sale, user = make_sale(), UserFactory()
+    reservation = vouchers.voucher_reserve(user=user, sale=sale, units=1, idempotency_key="cxl-key-001")
+    vouchers.voucher_reservation_cancel(user=user, reservation_id=reservation.pk)
+    due = vouchers.voucher_payment_confirm(reservation_id=reservation.pk)
+    assert due.status == "refund_due" and due.refund_reason == "cancelled"
+    assert snapshot(sale)[0] == 0 and Transaction.objects.count() == 0
+
+
+def test_the_operator_records_a_refund_once_and_the_resident_is_told(django_capture_on_commit_callbacks):
+    sale, user, operator = make_sale(), UserFactory(), UserFactory()
+    reservation = vouchers.voucher_reserve(user=user, sale=sale, units=1, idempotency_key="rfd-key-001")
+    assert code_of(
+        lambda: vouchers.voucher_refund_record(operator=operator, reservation_id=reservation.pk)
+    ) == ("not_refund_due")
+    vouchers.voucher_reservation_cancel(user=user, reservation_id=reservation.pk)
+    vouchers.voucher_payment_confirm(reservation_id=reservation.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        refunded = vouchers.voucher_refund_record(operator=operator, reservation_id=reservation.pk)
+    assert refunded.status == "refunded" and refunded.refunded_by == operator and refunded.refunded_at
+    assert code_of(
+        lambda: vouchers.voucher_refund_record(operator=operator, reservation_id=reservation.pk)
+    ) == ("already_refunded")
+    assert vouchers.voucher_payment_confirm(reservation_id=reservation.pk).status == "refunded"
+    assert Notification.objects.filter(event="wallet.voucher_refunded", recipient=user).count() == 1
+    assert "10000 円を返金しました" in [m for m in mail.outbox if m.to == [user.email]][-1].body
 
 
 def test_a_lapsed_reservation_is_told_to_its_resident_once_in_their_language(
@@ -294,18 +358,17 @@ def test_a_lapsed_reservation_is_told_to_its_resident_once_in_their_language(
     assert "payment deadline" in message.subject and "No payment was taken" in message.body
 
 
-def test_confirming_after_the_vouchers_validity_is_voucher_expired():
+def test_a_payment_after_the_vouchers_validity_is_refund_due_and_gives_the_units_back():
     sale, user = make_sale(), UserFactory()
     reservation = vouchers.voucher_reserve(user=user, sale=sale, units=1, idempotency_key="valid-key-1")
     VoucherSale.objects.filter(pk=sale.pk).update(valid_until=timezone.now() - dt.timedelta(seconds=1))
-    before = snapshot(sale)
-    assert (
-        code_of(lambda: vouchers.voucher_payment_confirm(reservation_id=reservation.pk)) == "voucher_expired"
-    )
     assert code_of(
         lambda: vouchers.voucher_payment_start(user=user, reservation_id=reservation.pk, method="counter")
     ) == ("voucher_expired")
-    assert snapshot(sale) == before
+    due = vouchers.voucher_payment_confirm(reservation_id=reservation.pk)
+    assert due.status == "refund_due" and due.refund_reason == "sale_ended"
+    assert snapshot(sale)[0] == 0 and VoucherHolding.objects.get(user=user).units == 0
+    assert Transaction.objects.count() == 0
 
 
 def test_the_sandbox_confirms_only_a_signed_notice_of_the_right_amount():
@@ -380,9 +443,9 @@ def test_a_resident_cancels_a_pending_reservation_and_its_units_come_back():
     sale.refresh_from_db()
     assert sale.reserved == 0 and VoucherHolding.objects.get(user=user).units == 0
     assert VoucherReservation.objects.get().status == "cancelled"
-    assert code_of(lambda: vouchers.voucher_payment_confirm(reservation_id=reservation.pk)) == (
-        "reservation_cancelled"
-    )
+    assert code_of(
+        lambda: vouchers.voucher_payment_start(user=user, reservation_id=reservation.pk, method="counter")
+    ) == ("reservation_cancelled")
     vouchers.voucher_reserve(user=other, sale=sale, units=2, idempotency_key="cancel-key-2")
 
     paid = vouchers.voucher_reserve(user=user, sale=make_sale("b"), units=1, idempotency_key="cancel-key-3")
@@ -599,3 +662,38 @@ def test_the_operator_draws_and_confirms_a_counter_payment(client, demo):
     response = client.post("/operator/vouchers/confirm/", {"payment_number": "123"}, follow=True)
     assert "支払い番号が見つかりません" in response.content.decode()
     assert client.get("/operator/vouchers/confirm/").status_code == 405
+
+
+def test_the_operator_sees_a_late_counter_payment_as_refund_due_and_records_the_refund(client, demo):
+    sale = VoucherSale.objects.get(code="demo-first-come")
+    reservation = vouchers.voucher_reserve(
+        user=demo["resident"], sale=sale, units=1, idempotency_key="desk-key-01"
+    )
+    reservation, _ = vouchers.voucher_payment_start(
+        user=demo["resident"], reservation_id=reservation.pk, method="counter"
+    )
+    vouchers.voucher_reservation_cancel(user=demo["resident"], reservation_id=reservation.pk)
+    log_in_with_second_factor(client, "admin@example.jp")
+    assert "返金が必要な入金はありません" in client.get("/operator/vouchers/").content.decode()
+    response = client.post(
+        "/operator/vouchers/confirm/", {"payment_number": reservation.provider_ref}, follow=True
+    )
+    page = response.content.decode()
+    assert "商品券はお渡しできません（予約を取り消した後に入金がありました）" in page
+    assert 'id="refunds-due"' in page and reservation.provider_ref in page
+
+    refund_url = f"/operator/vouchers/refunds/{reservation.pk}/"
+    assert client.get(refund_url).status_code == 405
+    page = client.post(refund_url, follow=True).content.decode()
+    assert "返金を記録しました" in page and "返金が必要な入金はありません" in page
+    page = client.post(refund_url, follow=True).content.decode()
+    assert "この返金はすでに記録されています" in page
+    reservation.refresh_from_db()
+    assert reservation.status == "refunded" and reservation.refunded_by == demo["admin"]
+
+    client.force_login(demo["resident"])
+    assert client.post(refund_url).status_code == 403  # a resident cannot record refunds
+    page = client.get(f"/wallet/vouchers/reservations/{reservation.pk}/").content.decode()
+    assert "返金しました" in page and "予約を取り消した後に入金がありました" in page
+    client.force_login(demo["newcomer"])
+    assert client.get(f"/wallet/vouchers/reservations/{reservation.pk}/").status_code == 404

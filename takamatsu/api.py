@@ -1,6 +1,7 @@
 """The public JSON API at /api/v1/ (SPEC §4): errors are {"error": code, "detail": message}."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -51,12 +52,12 @@ def validation_error(request, exc: ValidationError):
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request, exc):
-    return _error(request, "not_authenticated", "Login required.", 401)
+    return _error(request, "not_authenticated", _("ログインが必要です。"), 401)
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return _error(request, "not_found", "Not found.", 404)
+    return _error(request, "not_found", _("見つかりません。"), 404)
 
 
 @api.exception_handler(HttpError)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from apps.core.errors import NotFound
@@ -131,4 +132,4 @@ def procedure_detail(request: HttpRequest, slug: str):
     try:
         return serialize(request, selectors.procedure_get(slug=slug))
     except Procedure.DoesNotExist:
-        raise NotFound("手続きが見つかりません。") from None
+        raise NotFound(_("手続きが見つかりません。")) from None

@@ -6,6 +6,7 @@ import json
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import ValidationError as PydanticValidationError
 
@@ -17,16 +18,16 @@ def json_body(request: HttpRequest, schema: type[Schema]) -> Schema:
     content_type = request.content_type or ""
     if content_type != "application/json":
         raise ApplicationError(
-            "Content-Type は application/json にしてください。", code="unsupported_media_type", status=415
+            _("Content-Type は application/json にしてください。"), code="unsupported_media_type", status=415
         )
     if len(request.body) > settings.TAKAMATSU_API_MAX_BODY_BYTES:
-        raise ApplicationError("送信データが大きすぎます。", code="payload_too_large", status=413)
+        raise ApplicationError(_("送信データが大きすぎます。"), code="payload_too_large", status=413)
     try:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApplicationError("JSON として読み取れません。", code="invalid_request") from exc
+        raise ApplicationError(_("JSON として読み取れません。"), code="invalid_request") from exc
     if not isinstance(data, dict):
-        raise ApplicationError("JSON オブジェクトを送ってください。", code="invalid_request")
+        raise ApplicationError(_("JSON オブジェクトを送ってください。"), code="invalid_request")
     try:
         return schema.model_validate(data)
     except PydanticValidationError as exc:

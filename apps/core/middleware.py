@@ -1,10 +1,27 @@
-"""Cross-cutting HTTP middleware: Content-Security-Policy and the idle session limit."""
+"""Cross-cutting HTTP middleware: the API's language, Content-Security-Policy and the idle session limit."""
 
 import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.utils import translation
+
+
+class ApiLanguageMiddleware:
+    """The JSON API (/api/) has no /en/ prefix, so LocaleMiddleware would always answer it in Japanese:
+    its messages (the `detail` of an error) follow the caller's Accept-Language or language cookie
+    instead, Japanese when neither asks for a language we have. Placed right after LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            translation.activate(translation.get_language_from_request(request))
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
 
 # No 'unsafe-inline': every script and style comes from our own static files.
 CSP = "; ".join(

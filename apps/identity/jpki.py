@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
     ExpiredError,
@@ -97,7 +98,7 @@ def _trust_material(anchors: str, crls: tuple[str, ...], mtime_key: tuple) -> tu
     for path in crls:
         data = Path(path).read_bytes()
         if asn1_pem.detect(data):
-            _, _, data = asn1_pem.unarmor(data)
+            _type, _headers, data = asn1_pem.unarmor(data)
         crl_bytes.append(data)
     return roots, crl_bytes
 
@@ -123,7 +124,7 @@ def load_certificate(der: bytes) -> x509.Certificate:
         return x509.load_der_x509_certificate(der)
     except ValueError as exc:
         raise JPKIError(
-            "証明書を読み取れません（DER 形式ではありません）。", code="certificate_malformed"
+            _("証明書を読み取れません（DER 形式ではありません）。"), code="certificate_malformed"
         ) from exc
 
 
@@ -131,11 +132,11 @@ def check_signature(cert: x509.Certificate, nonce: bytes, signature: bytes) -> N
     """RSASSA-PKCS1-v1_5 with SHA-256 over the raw nonce bytes."""
     public_key = cert.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
-        raise JPKIError("RSA 以外の鍵には対応していません。", code="certificate_unsupported")
+        raise JPKIError(_("RSA 以外の鍵には対応していません。"), code="certificate_unsupported")
     try:
         public_key.verify(signature, nonce, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as exc:
-        raise JPKIError("署名を検証できませんでした。", code="signature_invalid") from exc
+        raise JPKIError(_("署名を検証できませんでした。"), code="signature_invalid") from exc
 
 
 def _run_async(coroutine):
@@ -164,17 +165,17 @@ def validate_chain(cert_der: bytes, intermediates: list[bytes], *, moment: dt.da
         validator = CertificateValidator(end_entity, others, validation_context=context)
         _run_async(validator.async_validate_usage({"digital_signature", "non_repudiation"}))
     except RevokedError as exc:
-        raise JPKIError("この電子証明書は失効しています。", code="certificate_revoked") from exc
+        raise JPKIError(_("この電子証明書は失効しています。"), code="certificate_revoked") from exc
     except (ExpiredError, NotYetValidError) as exc:
-        raise JPKIError("この電子証明書は有効期間外です。", code="certificate_expired") from exc
+        raise JPKIError(_("この電子証明書は有効期間外です。"), code="certificate_expired") from exc
     except InsufficientRevinfoError as exc:
-        raise JPKIError("失効情報（CRL）を確認できません。", code="certificate_untrusted") from exc
+        raise JPKIError(_("失効情報（CRL）を確認できません。"), code="certificate_untrusted") from exc
     except PathBuildingError as exc:
-        raise JPKIError("信頼できる認証局の証明書ではありません。", code="certificate_untrusted") from exc
+        raise JPKIError(_("信頼できる認証局の証明書ではありません。"), code="certificate_untrusted") from exc
     except (PathValidationError, InvalidCertificateError) as exc:
-        raise JPKIError("この電子証明書は利用できません。", code="certificate_untrusted") from exc
+        raise JPKIError(_("この電子証明書は利用できません。"), code="certificate_untrusted") from exc
     except ValueError as exc:
-        raise JPKIError("証明書を読み取れません。", code="certificate_malformed") from exc
+        raise JPKIError(_("証明書を読み取れません。"), code="certificate_malformed") from exc
 
 
 def read_basic_info(cert: x509.Certificate) -> dict[str, str]:
@@ -183,9 +184,11 @@ def read_basic_info(cert: x509.Certificate) -> dict[str, str]:
         policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound as exc:
-        raise JPKIError("署名用電子証明書の基本4情報がありません。", code="certificate_unsupported") from exc
+        raise JPKIError(
+            _("署名用電子証明書の基本4情報がありません。"), code="certificate_unsupported"
+        ) from exc
     if SIGNATURE_CERT_POLICY not in {p.policy_identifier.dotted_string for p in policies}:
-        raise JPKIError("署名用電子証明書ではありません。", code="certificate_unsupported")
+        raise JPKIError(_("署名用電子証明書ではありません。"), code="certificate_unsupported")
     by_oid = {oid: key for key, oid in BASIC_INFO_OIDS.items()}
     values: dict[str, str] = {}
     for other in san.get_values_for_type(x509.OtherName):
@@ -195,9 +198,9 @@ def read_basic_info(cert: x509.Certificate) -> dict[str, str]:
         try:
             values[key] = UTF8String.load(other.value).native
         except (ValueError, TypeError) as exc:
-            raise JPKIError("基本4情報を読み取れません。", code="certificate_unsupported") from exc
+            raise JPKIError(_("基本4情報を読み取れません。"), code="certificate_unsupported") from exc
     if not all(values.get(k) for k in ("name", "address", "birth", "gender")):
-        raise JPKIError("署名用電子証明書の基本4情報がありません。", code="certificate_unsupported")
+        raise JPKIError(_("署名用電子証明書の基本4情報がありません。"), code="certificate_unsupported")
     return values
 
 

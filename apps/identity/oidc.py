@@ -13,6 +13,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.conf import settings
+from django.utils.translation import gettext as _
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -49,15 +50,15 @@ def provider() -> Provider:
     conf = settings.TAKAMATSU_OIDC
     if not configured():
         raise OIDCError(
-            "デジタル認証アプリとの連携が設定されていません。", code="oidc_unavailable", status=503
+            _("デジタル認証アプリとの連携が設定されていません。"), code="oidc_unavailable", status=503
         )
     issuer = conf["ISSUER"].rstrip("/")
     try:
         meta = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=TIMEOUT).json()
     except (requests.RequestException, ValueError) as exc:
-        raise OIDCError("認証サーバーに接続できません。", code="oidc_unavailable", status=503) from exc
+        raise OIDCError(_("認証サーバーに接続できません。"), code="oidc_unavailable", status=503) from exc
     if meta.get("issuer", "").rstrip("/") != issuer:
-        raise OIDCError("認証サーバーの設定が一致しません。", code="oidc_unavailable", status=503)
+        raise OIDCError(_("認証サーバーの設定が一致しません。"), code="oidc_unavailable", status=503)
     return Provider(
         issuer=meta["issuer"],
         client_id=conf["CLIENT_ID"],
@@ -85,7 +86,7 @@ def authorization_start(*, redirect_uri: str) -> tuple[str, dict]:
     """The URL to send the browser to, and what to remember in the session until it comes back."""
     p = provider()
     state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
-    url, _ = _session(p, redirect_uri).create_authorization_url(
+    url, _state = _session(p, redirect_uri).create_authorization_url(
         p.authorization_endpoint,
         state=state,
         nonce=nonce,
@@ -98,7 +99,9 @@ def authorization_start(*, redirect_uri: str) -> tuple[str, dict]:
 def authorization_finish(*, pending: dict, callback_url: str, state: str) -> dict:
     """Exchange the code (with the PKCE verifier) and return the checked claims of the ID token."""
     if not pending or not state or not secrets.compare_digest(state, pending.get("state", "")):
-        raise OIDCError("認証の状態が一致しません。最初からやり直してください。", code="oidc_state_mismatch")
+        raise OIDCError(
+            _("認証の状態が一致しません。最初からやり直してください。"), code="oidc_state_mismatch"
+        )
     p = provider()
     try:
         token = _session(p, pending["redirect_uri"]).fetch_token(
@@ -108,10 +111,12 @@ def authorization_finish(*, pending: dict, callback_url: str, state: str) -> dic
             timeout=TIMEOUT,
         )
     except Exception as exc:  # authlib raises OAuthError, requests its own: both mean the exchange failed
-        raise OIDCError("認証サーバーからトークンを受け取れませんでした。", code="oidc_token_failed") from exc
+        raise OIDCError(
+            _("認証サーバーからトークンを受け取れませんでした。"), code="oidc_token_failed"
+        ) from exc
     id_token = token.get("id_token")
     if not id_token:
-        raise OIDCError("ID トークンがありません。", code="oidc_token_invalid")
+        raise OIDCError(_("ID トークンがありません。"), code="oidc_token_invalid")
     claims = id_token_verify(p, id_token=id_token, nonce=pending["nonce"])
     if p.userinfo_endpoint and token.get("access_token"):
         try:
@@ -140,5 +145,5 @@ def id_token_verify(p: Provider, *, id_token: str, nonce: str) -> dict:
             nonce={"essential": True, "value": nonce},
         ).validate(token.claims)
     except (JoseError, ValueError, KeyError, requests.RequestException) as exc:
-        raise OIDCError("ID トークンを検証できませんでした。", code="oidc_token_invalid") from exc
+        raise OIDCError(_("ID トークンを検証できませんでした。"), code="oidc_token_invalid") from exc
     return dict(token.claims)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
 from apps.core.signals import identity_verified
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 def role_groups_ensure() -> None:
     """Create the role groups and give them exactly their permissions (safe to run again)."""
     for role in Role:
-        group, _ = Group.objects.get_or_create(name=role.value)
+        group, _created = Group.objects.get_or_create(name=role.value)
         wanted = []
         for dotted in ROLE_PERMISSIONS.get(role, []):
             app_label, codename = dotted.split(".")
@@ -70,7 +71,9 @@ def _b64(value: str, *, field: str) -> bytes:
     try:
         return base64.b64decode(value.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
-        raise ApplicationError(f"{field}: base64 として読み取れません。", code="invalid_encoding") from exc
+        raise ApplicationError(
+            _("%(field)s: base64 として読み取れません。") % {"field": field}, code="invalid_encoding"
+        ) from exc
 
 
 def _challenge_claim(*, user: User, challenge_id: str) -> JPKIChallenge:
@@ -79,7 +82,7 @@ def _challenge_claim(*, user: User, challenge_id: str) -> JPKIChallenge:
         pk = uuid.UUID(str(challenge_id))
     except ValueError:
         raise ApplicationError(
-            "チャレンジが見つかりません。", code="challenge_not_found", status=404
+            _("チャレンジが見つかりません。"), code="challenge_not_found", status=404
         ) from None
     now = timezone.now()
     claimed = JPKIChallenge.objects.filter(pk=pk, user=user, used_at__isnull=True, expires_at__gt=now).update(
@@ -87,12 +90,12 @@ def _challenge_claim(*, user: User, challenge_id: str) -> JPKIChallenge:
     )
     challenge = JPKIChallenge.objects.filter(pk=pk, user=user).first()
     if challenge is None:
-        raise ApplicationError("チャレンジが見つかりません。", code="challenge_not_found", status=404)
+        raise ApplicationError(_("チャレンジが見つかりません。"), code="challenge_not_found", status=404)
     if claimed == 1:
         return challenge
     if challenge.used_at is not None:
-        raise jpki.JPKIError("このチャレンジは使用済みです。", code="challenge_used")
-    raise jpki.JPKIError("チャレンジの有効期限（5分）が切れています。", code="challenge_expired")
+        raise jpki.JPKIError(_("このチャレンジは使用済みです。"), code="challenge_used")
+    raise jpki.JPKIError(_("チャレンジの有効期限（5分）が切れています。"), code="challenge_expired")
 
 
 def card_hash(issuer_serial: str) -> str:
@@ -106,7 +109,7 @@ def _verification_save(
     hashed = card_hash(identity.issuer_serial) if identity.issuer_serial else ""
     if hashed and IdentityVerification.objects.filter(card_hash=hashed).exclude(user=user).exists():
         raise ApplicationError(
-            "このカードは別のアカウントの本人確認に使われています。", code="card_in_use", status=409
+            _("このカードは別のアカウントの本人確認に使われています。"), code="card_in_use", status=409
         )
     kept = {
         "name": identity.name,
@@ -118,7 +121,7 @@ def _verification_save(
     }
     if not keep_basic_info:
         kept = {k: (None if k == "birth_date" else "") for k in kept}
-    verification, _ = IdentityVerification.objects.update_or_create(
+    verification, _created = IdentityVerification.objects.update_or_create(
         user=user,
         defaults={
             "method": method,

@@ -236,3 +236,26 @@ def test_without_a_crl_for_the_ca_nothing_verifies(client, resident, settings):
     settings.TAKAMATSU_JPKI_CRLS = []
     status, body = post(client, signed(client, card("takamatsu-resident")))
     assert (status, body["error"]) == (400, "certificate_untrusted")
+
+
+def test_an_api_error_is_told_in_the_callers_language(client, resident):
+    """Japanese by default, English for a caller that asks for it (Accept-Language), same code."""
+    status, body = post(client, signed(client, card("revoked")))
+    assert (status, body) == (
+        400,
+        {"error": "certificate_revoked", "detail": "この電子証明書は失効しています。"},
+    )
+    payload = signed(client, card("revoked"))
+    response = client.post(
+        VERIFY, json.dumps(payload), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.json() == {
+        "error": "certificate_revoked",
+        "detail": "This electronic certificate has been revoked.",
+    }
+    response = client.post(VERIFY, "not json", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json() == {"error": "invalid_request", "detail": "The body is not valid JSON."}
+    client.logout()
+    response = client.post(CHALLENGE, HTTP_ACCEPT_LANGUAGE="en")
+    assert (response.status_code, response.json()["detail"]) == (401, "Login required.")
+    assert client.post(CHALLENGE).json()["detail"] == "ログインが必要です。"

@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.mynumber import validate_no_my_number
@@ -284,6 +284,17 @@ class VoucherSale(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def name_in(self, language: str | None) -> str:
+        """The name for a reader of `language`: the English one where it is given, else the Japanese."""
+        if self.name_en and (language or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the language of the page being rendered."""
+        return self.name_in(translation.get_language())
 
     @property
     def face_value(self) -> int:

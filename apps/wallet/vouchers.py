@@ -189,7 +189,10 @@ def voucher_draw(*, sale) -> DrawResult:
             raise WalletError(_("この商品券は抽選済みです。"), code="already_drawn", status=409)
         sale = VoucherSale.objects.get(pk=sale.pk)
         applications = {
-            a.pk: a for a in VoucherApplication.objects.filter(sale=sale, status=ApplicationStatus.APPLIED)
+            a.pk: a
+            for a in VoucherApplication.objects.filter(
+                sale=sale, status=ApplicationStatus.APPLIED
+            ).select_related("user")
         }
         left = sale.stock - sale.reserved
         won: list[tuple[VoucherApplication, int]] = []
@@ -220,7 +223,7 @@ def voucher_draw(*, sale) -> DrawResult:
                 recipient=application.user,
                 event="wallet.voucher_won",
                 context={
-                    "sale_name": sale.name,
+                    "sale_name": sale.name_in(application.user.preferred_language),
                     "units": units,
                     "amount_due": reservation.amount_due,
                     "face_total": reservation.face_total,
@@ -235,7 +238,7 @@ def voucher_draw(*, sale) -> DrawResult:
             notify(
                 recipient=application.user,
                 event="wallet.voucher_lost",
-                context={"sale_name": sale.name},
+                context={"sale_name": sale.name_in(application.user.preferred_language)},
                 dedupe_key=f"voucher-lost:{application.pk}",
             )
     logger.info("voucher sale %s drawn: %d winners, %d losers", sale.pk, len(won), len(lost))
@@ -453,7 +456,7 @@ def _voucher_credit(reservation: VoucherReservation, *, now: dt.datetime, confir
         recipient=reservation.user,
         event="wallet.voucher_paid",
         context={
-            "sale_name": sale.name,
+            "sale_name": sale.name_in(reservation.user.preferred_language),
             "units": reservation.units,
             "face_total": reservation.face_total,
             "valid_until": _fmt(sale.valid_until),
@@ -478,7 +481,7 @@ def _refund_due_record(
         recipient=reservation.user,
         event="wallet.voucher_refund_due",
         context={
-            "sale_name": reservation.sale.name,
+            "sale_name": reservation.sale.name_in(reservation.user.preferred_language),
             "amount": reservation.amount_due,
             "reason": reason,
             "reservation_id": str(reservation.pk),
@@ -509,7 +512,7 @@ def voucher_refund_record(*, operator, reservation_id) -> VoucherReservation:
             recipient=reservation.user,
             event="wallet.voucher_refunded",
             context={
-                "sale_name": reservation.sale.name,
+                "sale_name": reservation.sale.name_in(reservation.user.preferred_language),
                 "amount": reservation.amount_due,
                 "reservation_id": str(reservation.pk),
             },
@@ -608,7 +611,7 @@ def _expired_notify(reservation_ids: list[int]) -> None:
             recipient=reservation.user,
             event="wallet.voucher_reservation_expired",
             context={
-                "sale_name": reservation.sale.name,
+                "sale_name": reservation.sale.name_in(reservation.user.preferred_language),
                 "units": reservation.units,
                 "expired_at": _fmt(reservation.expires_at),
             },

@@ -697,3 +697,24 @@ def test_the_operator_sees_a_late_counter_payment_as_refund_due_and_records_the_
     assert "返金しました" in page and "予約を取り消した後に入金がありました" in page
     client.force_login(demo["newcomer"])
     assert client.get(f"/wallet/vouchers/reservations/{reservation.pk}/").status_code == 404
+
+
+def test_english_readers_get_the_sales_english_name_on_pages_and_in_notices(
+    client, demo, django_capture_on_commit_callbacks
+):
+    client.force_login(demo["resident"])
+    page = client.get("/en/wallet/vouchers/").content.decode()
+    assert "Takamatsu premium digital vouchers (first come)" in page and "（先着順）" not in page
+    assert "高松市プレミアム付きデジタル商品券（先着順）" in client.get("/wallet/vouchers/").content.decode()
+
+    lottery = VoucherSale.objects.get(code="demo-lottery")
+    english, japanese = UserFactory(preferred_language="en"), UserFactory(preferred_language="ja")
+    for user in (english, japanese):
+        vouchers.voucher_apply(user=user, sale=lottery, units=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        vouchers.voucher_draw(sale=close_window(lottery))
+    names = dict(
+        Notification.objects.filter(event="wallet.voucher_won").values_list("recipient", "context__sale_name")
+    )
+    assert names == {english.pk: lottery.name_en, japanese.pk: lottery.name}
+    assert lottery.name_en in [m for m in mail.outbox if m.to == [english.email]][-1].subject

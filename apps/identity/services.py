@@ -179,6 +179,14 @@ def _verified_notify(verification: IdentityVerification) -> None:
     identity_verified.send(sender=IdentityVerification, user=verification.user)  # e.g. a points bonus
 
 
+def jpki_challenges_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete JPKI challenges a day past their expiry: a nonce is worth nothing once it can no longer be
+    answered, and an answer to a deleted one is still refused (challenge_not_found)."""
+    now = now or timezone.now()
+    deleted, _per_model = JPKIChallenge.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    return deleted
+
+
 def certificate_expiry_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind residents 30 days before their card's signature certificate lapses (once per expiry date)."""
     now = now or timezone.now()

@@ -215,6 +215,32 @@ def deliveries_sweep_stuck() -> int:
     )
 
 
+PURGE_BATCH_SIZE = 1000
+
+
+def notifications_purge(*, now: dt.datetime | None = None, batch_size: int = PURGE_BATCH_SIZE) -> int:
+    """Delete notifications older than TAKAMATSU_NOTIFICATION_RETENTION_DAYS, with their deliveries (the
+    addresses they went to, the rendered text), in batches; returns how many notifications.
+
+    One still waiting for or in a delivery stays until that ends. The retention is far longer than any
+    reminder's window (at most 30 days ahead), so a purged dedupe key is never due again.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.TAKAMATSU_NOTIFICATION_RETENTION_DAYS)
+    pending = Delivery.objects.filter(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING])
+    old = Notification.objects.filter(created_at__lt=cutoff).exclude(pk__in=pending.values("notification_id"))
+    purged = 0
+    while ids := list(old.order_by("created_at", "pk").values_list("pk", flat=True)[:batch_size]):
+        with transaction.atomic():
+            Delivery.objects.filter(notification_id__in=ids).delete()
+            purged += Notification.objects.filter(pk__in=ids).delete()[1].get(Notification._meta.label, 0)
+        if len(ids) < batch_size:
+            break
+    if purged:
+        logger.info("notifications purged: %d", purged)
+    return purged
+
+
 def notification_mark_read(*, user, pk) -> bool:
     """Mark one of the user's notifications read; False when it is not theirs (or unknown)."""
     return bool(

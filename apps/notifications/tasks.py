@@ -16,3 +16,8 @@ def dispatch_due() -> int:
 @shared_task(ignore_result=True)
 def sweep_stuck() -> int:
     return services.deliveries_sweep_stuck()
+
+
+@shared_task(ignore_result=True)
+def purge_old() -> int:
+    return services.notifications_purge()

@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.notifications.tasks.sweep_stuck",
         "schedule": env.float("TAKAMATSU_SWEEP_SECONDS", default=60.0),
     },
+    "notifications-purge-old": {
+        "task": "apps.notifications.tasks.purge_old",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "documents-sweep-stuck": {
         "task": "apps.documents.tasks.sweep_stuck",
         "schedule": env.float("TAKAMATSU_SWEEP_SECONDS", default=60.0),
@@ -233,6 +237,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Unpaid voucher reservations hold stock: give it back within a minute of their deadline.
     "wallet-vouchers-expire": {"task": "apps.wallet.tasks.vouchers_expire", "schedule": 60.0},
+    "identity-challenges-purge": {
+        "task": "apps.identity.tasks.challenges_purge",
+        "schedule": crontab(hour=3, minute=50),
+    },
     "identity-certificate-expiry-reminders": {
         "task": "apps.identity.tasks.certificate_expiry_reminders",
         "schedule": crontab(hour=9, minute=0),
@@ -243,6 +251,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # A delivery or render claimed longer ago than this is taken as lost (its worker died) and retried.
 TAKAMATSU_STUCK_AFTER_SECONDS = env.int("TAKAMATSU_STUCK_AFTER_SECONDS", default=300)
 TAKAMATSU_DELIVERY_MAX_ATTEMPTS = 6
+# The inbox keeps a year of notices; older ones (and their deliveries' addresses) are purged on beat.
+TAKAMATSU_NOTIFICATION_RETENTION_DAYS = env.int("TAKAMATSU_NOTIFICATION_RETENTION_DAYS", default=365)
 TAKAMATSU_DELIVERY_BACKOFF_SECONDS = env.float("TAKAMATSU_DELIVERY_BACKOFF_SECONDS", default=30.0)
 TAKAMATSU_WEBHOOK = {
     # The city's LINE-style messaging gateway: JSON POST signed with HMAC-SHA256.

@@ -102,3 +102,19 @@ def test_celery_runs_tasks_eagerly_only_without_a_broker(redis_url, eager):
         check=True,
     )
     assert out.stdout.split() == [eager, "True", "1"]
+
+
+def test_every_beat_entry_names_a_task_the_worker_has(settings):
+    """A typo in CELERY_BEAT_SCHEDULE would only show as a beat error in production, every night."""
+    from takamatsu.celery import app
+
+    app.loader.import_default_modules()
+    missing = {
+        name: entry["task"]
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if entry["task"] not in app.tasks
+    }
+    assert missing == {}
+    assert {"apps.notifications.tasks.purge_old", "apps.identity.tasks.challenges_purge"} <= {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }

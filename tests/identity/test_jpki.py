@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from apps.identity import services
 from apps.identity.jpki_testca import CardHolder, DemoCA, DemoCard
 from apps.identity.models import IdentityVerification, JPKIChallenge, VerificationAttempt
 
@@ -259,3 +260,17 @@ def test_an_api_error_is_told_in_the_callers_language(client, resident):
     response = client.post(CHALLENGE, HTTP_ACCEPT_LANGUAGE="en")
     assert (response.status_code, response.json()["detail"]) == (401, "Login required.")
     assert client.post(CHALLENGE).json()["detail"] == "ログインが必要です。"
+
+
+def test_challenges_a_day_past_their_expiry_are_purged_and_answering_one_is_refused(client, resident):
+    stale = signed(client, card("takamatsu-resident"))
+    fresh = signed(client, card("takamatsu-resident"))
+    JPKIChallenge.objects.filter(pk=stale["challenge_id"]).update(
+        expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1, seconds=1)
+    )
+    assert services.jpki_challenges_purge() == 1
+    assert services.jpki_challenges_purge() == 0
+    assert post(client, stale) == (404, post(client, stale)[1]) and post(client, stale)[1]["error"] == (
+        "challenge_not_found"
+    )
+    assert post(client, fresh)[0] == 200

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from apps.notifications import services
 from apps.notifications.constants import Channel, DeliveryStatus
@@ -207,3 +208,24 @@ def test_account_mails_pass_through_the_outbox_and_drop_their_links_after_sendin
         )
     n.refresh_from_db()
     assert len(mail.outbox) == 1 and n.rendered == {}
+
+
+def test_notifications_past_the_retention_are_purged_with_their_deliveries_unless_still_in_delivery(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TAKAMATSU_NOTIFICATION_RETENTION_DAYS = 365
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = [services.notify(recipient=user, event="test.hello", context={"n": n}) for n in range(3)]
+    waiting = services.notify(recipient=user, event="test.hello", context={"n": 9})  # on_commit not run
+    recent = services.notify(recipient=user, event="test.hello", context={"n": 10})
+    old = timezone.now() - dt.timedelta(days=366)
+    Notification.objects.exclude(pk=recent.pk).update(created_at=old)
+    assert Delivery.objects.filter(notification=waiting, status=DeliveryStatus.QUEUED).exists()
+
+    assert services.notifications_purge(batch_size=2) == 3  # in batches of 2
+    assert set(Notification.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+    assert not Delivery.objects.filter(notification_id__in=[n.pk for n in sent]).exists()
+    assert services.notifications_purge() == 0  # a second run finds nothing
+    Delivery.objects.filter(notification=waiting).update(status=DeliveryStatus.FAILED)
+    assert services.notifications_purge() == 1  # once its delivery has ended, it goes too

@@ -61,6 +61,10 @@ class ReservationStatus(models.TextChoices):
     REFUNDED = "refunded", _("返金済み")
 
 
+# A payment arrived but could not buy the vouchers: owed back, or paid back.
+REFUND_STATUSES = (ReservationStatus.REFUND_DUE, ReservationStatus.REFUNDED)
+
+
 class RefundReason(models.TextChoices):
     """Why a payment that arrived could not buy the vouchers (VoucherReservation.refund_reason)."""
 

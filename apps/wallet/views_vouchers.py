@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import voucher_selectors as selectors
 from . import vouchers as services
-from .constants import PaymentMethod, ReservationStatus, SaleMode
+from .constants import REFUND_STATUSES, PaymentMethod, ReservationStatus, SaleMode
 from .forms_vouchers import PaymentMethodForm, PaymentNumberForm, UnitsForm
 from .payment_providers import SandboxProvider, sandbox_enabled
 from .roles import wallet_operator_required
@@ -226,7 +226,7 @@ def operator_voucher_confirm(request):
                 _("入金を確認しました（%(amount)s 円、%(units)d 冊）。")
                 % {"amount": f"{reservation.amount_due:,}", "units": reservation.units},
             )
-        elif reservation.status in (ReservationStatus.REFUND_DUE, ReservationStatus.REFUNDED):
+        elif reservation.status in REFUND_STATUSES:
             messages.warning(
                 request,
                 _(

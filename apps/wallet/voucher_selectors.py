@@ -133,7 +133,7 @@ def voucher_operator_overview(*, query: str = "", limit: int = 100) -> dict:
         "pending": list(pending.order_by("expires_at", "pk")[:limit]),
         "refunds_due": list(
             VoucherReservation.objects.filter(status=ReservationStatus.REFUND_DUE)
-            .select_related("sale", "user")
+            .select_related("sale")
             .order_by("paid_at", "pk")[:limit]
         ),
     }

@@ -33,6 +33,7 @@ from apps.notifications.registry import register_event
 from apps.notifications.services import notify
 
 from .constants import (
+    REFUND_STATUSES,
     AccountKind,
     ApplicationStatus,
     LotSource,
@@ -313,7 +314,7 @@ def _payable_check(reservation: VoucherReservation, now: dt.datetime) -> None:
         raise WalletError(_("この予約は支払い済みです。"), code="already_paid", status=409)
     if reservation.status == ReservationStatus.CANCELLED:
         raise WalletError(_("この予約は取り消されています。"), code="reservation_cancelled", status=409)
-    if reservation.status in (ReservationStatus.REFUND_DUE, ReservationStatus.REFUNDED):
+    if reservation.status in REFUND_STATUSES:
         raise WalletError(
             _("この予約への入金は返金の対象です。もう一度支払うことはできません。"),
             code="refund_due",
@@ -387,11 +388,7 @@ def voucher_payment_confirm(*, reservation_id, confirmed_by=None) -> VoucherRese
         )
         if reservation is None:
             raise WalletError(_("予約が見つかりません。"), code="unknown_reservation", status=404)
-        if reservation.status in (
-            ReservationStatus.PAID,
-            ReservationStatus.REFUND_DUE,
-            ReservationStatus.REFUNDED,
-        ):
+        if reservation.status == ReservationStatus.PAID or reservation.status in REFUND_STATUSES:
             return reservation
         reason = _units_hold_for_payment(reservation, now)
         if reason:

@@ -304,6 +304,8 @@ def test_a_late_payment_the_vouchers_are_gone_for_is_refund_due_and_changes_no_s
     assert [n.recipient_id for n in notices] == [user.pk]  # the second notice of the payment tells no one
     message = [m for m in mail.outbox if m.to == [user.email]][-1]
     assert "refund" in message.subject.lower() and "20000" in message.body
+    reason = "vouchers were sold out" if taken_by == "another_buyer" else "per-person limit had been reached"
+    assert f"Reason: the payment arrived after the deadline, when the {reason}." in message.body
     assert code_of(
         lambda: vouchers.voucher_payment_start(user=user, reservation_id=late.pk, method="counter")
     ) == ("refund_due")

@@ -12,13 +12,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import voucher_selectors as selectors
 from . import vouchers as services
-from .constants import REFUND_STATUSES, PaymentMethod, ReservationStatus, SaleMode
+from .constants import PaymentMethod, ReservationStatus, SaleMode
 from .forms_vouchers import PaymentMethodForm, PaymentNumberForm, UnitsForm
 from .payment_providers import SandboxProvider, sandbox_enabled
 from .roles import wallet_operator_required
@@ -226,7 +228,16 @@ def operator_voucher_confirm(request):
                 _("入金を確認しました（%(amount)s 円、%(units)d 冊）。")
                 % {"amount": f"{reservation.amount_due:,}", "units": reservation.units},
             )
-        elif reservation.status in REFUND_STATUSES:
+        elif reservation.status == ReservationStatus.REFUNDED:
+            messages.warning(
+                request,
+                _("この入金は %(date)s に返金済みです（%(amount)s 円）。商品券はお渡しできません。")
+                % {
+                    "date": date_format(timezone.localtime(reservation.refunded_at), "DATETIME_FORMAT"),
+                    "amount": f"{reservation.amount_due:,}",
+                },
+            )
+        elif reservation.status == ReservationStatus.REFUND_DUE:
             messages.warning(
                 request,
                 _(

@@ -692,6 +692,13 @@ def test_the_operator_sees_a_late_counter_payment_as_refund_due_and_records_the_
     assert "この返金はすでに記録されています" in page
     reservation.refresh_from_db()
     assert reservation.status == "refunded" and reservation.refunded_by == demo["admin"]
+    # The same payment number entered again: the desk says it was refunded, not that it is to be
+    page = client.post(
+        "/operator/vouchers/confirm/", {"payment_number": reservation.provider_ref}, follow=True
+    ).content.decode()
+    assert "返金済みです" in page and "返金の対象です" not in page
+    reservation.refresh_from_db()
+    assert reservation.status == "refunded"
 
     client.force_login(demo["resident"])
     assert client.post(refund_url).status_code == 403  # a resident cannot record refunds

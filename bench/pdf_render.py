@@ -140,7 +140,10 @@ def _official_form_html(i: int = 0) -> str:
     now = timezone.now()
     req = CounterRequest(form="juminhyo", data=data, fee_yen=600 + 300 * (1 + i % 3), created_at=now)
     correction = SimpleNamespace(
-        field="住所", old_value="高松市番町1-8-15", new_value=data["requester_address"], reason="表記の統一"
+        field_label="請求する人の住所",
+        old_value="高松市番町1-8-15",
+        new_value=data["requester_address"],
+        reason="表記の統一",
     )
     with translation.override("ja"):
         return render_to_string(

@@ -40,6 +40,7 @@ class CounterRequestForm(forms.Form):
     requester_phone = forms.RegexField(
         label=_("日中の連絡先（電話番号）"), regex=r"^[0-9０-９\-－ ]{10,15}$", required=False,
         error_messages={"invalid": _("電話番号は数字とハイフンで入力してください。")},
+        validators=[validate_no_my_number],  # twelve digits fit the pattern: a My Number would too
     )  # fmt: skip
     relationship = forms.ChoiceField(label=_("証明が必要な人との関係"), choices=Relationship.choices)
     subject_name = _text(_("証明が必要な人の氏名"))
@@ -180,6 +181,31 @@ FORMS: dict[str, type[CounterRequestForm]] = {
     FormKind.KOSEKI: KosekiForm,
     FormKind.ZEISHOMEI: ZeishomeiForm,
 }
+
+
+class _Labels(dict):
+    choices: dict
+
+
+def field_labels(form: str) -> _Labels:
+    """Labels (and choice labels) of the paper form's fields, as the resident saw them."""
+    instance = FORMS[form]()
+    labels = _Labels((name, str(field.label)) for name, field in instance.fields.items())
+    labels.choices = {
+        name: {str(k): str(v) for k, v in field.choices}
+        for name, field in instance.fields.items()
+        if hasattr(field, "choices")
+    }
+    return labels
+
+
+def labelled_corrections(req) -> list:
+    """The request's corrections, each with `field_label`: the field's label on the form, not its key."""
+    labels = field_labels(req.form)
+    corrections = list(req.corrections.all())
+    for correction in corrections:
+        correction.field_label = labels.get(correction.field, correction.field)
+    return corrections
 
 
 class CorrectionForm(forms.Form):

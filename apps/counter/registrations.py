@@ -7,6 +7,7 @@ import io
 
 import segno
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from apps.notifications.registry import register_event
 
 from . import tokens
 from .constants import CERTIFICATES, PURPOSES, FormKind, Relationship
+from .forms import labelled_corrections
 from .models import CounterRequest
 
 
@@ -35,7 +37,9 @@ def _labels(req: CounterRequest) -> dict:
 
 def official_form_context(document) -> dict:
     req = _request(document)
-    return {"req": req, "data": req.data, **_labels(req), "corrections": list(req.corrections.all())}
+    with translation.override("ja"):  # the city's Japanese paper form, whoever prints it
+        corrections = labelled_corrections(req)
+    return {"req": req, "data": req.data, **_labels(req), "corrections": corrections}
 
 
 def receipt_context(document) -> dict:

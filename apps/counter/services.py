@@ -181,15 +181,26 @@ def counter_request_correct(
     _audit(locked, staff, AuditAction.CORRECT)
 
 
+PRINTABLE_STATUSES = (RequestStatus.SCANNED, RequestStatus.PRINTED, RequestStatus.ISSUED)
+
+
 @transaction.atomic
 def counter_request_print(*, staff, request: CounterRequest):
-    """Queue the official form PDF (laid out like the paper form) and note the print."""
+    """Queue the official form PDF (laid out like the paper form) and note the print.
+
+    A reprint (a jammed printer, a second copy after issue) is audited like the first print but keeps the
+    first print's time and never moves the request back: an issued request stays issued."""
+    locked = CounterRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status not in PRINTABLE_STATUSES:
+        raise CounterError(_("この申請は印刷できる状態ではありません。"), code="not_printable")
     document = document_request(
         owner=staff, kind="counter.official_form", params={"request_id": str(request.pk)}
     )
-    CounterRequest.objects.filter(pk=request.pk).update(
-        printed_at=timezone.now(), status=RequestStatus.PRINTED
-    )
+    if locked.printed_at is None:
+        locked.printed_at = timezone.now()
+    if locked.status == RequestStatus.SCANNED:
+        locked.status = RequestStatus.PRINTED
+    locked.save(update_fields=["printed_at", "status"])
     _audit(request, staff, AuditAction.PRINT)
     return document
 

@@ -19,7 +19,7 @@ from apps.identity.constants import Role
 
 from . import selectors, services
 from .constants import CERTIFICATES
-from .forms import FORMS, CorrectionForm, IdentityCheckForm, LookupForm
+from .forms import CorrectionForm, IdentityCheckForm, LookupForm, field_labels, labelled_corrections
 from .services import CORRECTABLE_FIELDS, CounterError
 
 DESK_SESSION_KEY = "counter.desk.request_ids"
@@ -83,6 +83,7 @@ def desk(request, pk):
         {
             "req": counter_request,
             "rows": rows,
+            "corrections": labelled_corrections(counter_request),
             "copies": [
                 (CERTIFICATES[counter_request.form][c][0], n)
                 for c, n in counter_request.data.get("copies", {}).items()
@@ -95,22 +96,6 @@ def desk(request, pk):
             "needs_proxy_letter": services.needs_proxy_letter(counter_request),
         },
     )
-
-
-class _Labels(dict):
-    choices: dict
-
-
-def field_labels(form: str) -> _Labels:
-    """Labels (and choice labels) of the paper form's fields, as the resident saw them."""
-    instance = FORMS[form]()
-    labels = _Labels((name, str(field.label)) for name, field in instance.fields.items())
-    labels.choices = {
-        name: {str(k): str(v) for k, v in field.choices}
-        for name, field in instance.fields.items()
-        if hasattr(field, "choices")
-    }
-    return labels
 
 
 def _display(value, choices):
@@ -143,7 +128,11 @@ def correct(request, pk):
 @require_POST
 def print_form(request, pk):
     counter_request = _desk_request(request, pk)
-    document = services.counter_request_print(staff=request.user, request=counter_request)
+    try:
+        document = services.counter_request_print(staff=request.user, request=counter_request)
+    except CounterError as exc:
+        messages.error(request, exc.detail)
+        return redirect("counter_staff:desk", pk=counter_request.pk)
     return redirect("documents:detail", pk=document.pk)
 
 

@@ -30,6 +30,12 @@ def test_each_paper_form_accepts_a_complete_request(kind, db):
             "relationship",
         ),
         ("juminhyo", {"requester_name": MY_NUMBER}, "requester_name"),
+        ("juminhyo", {"requester_phone": MY_NUMBER}, "requester_phone"),
+        (
+            "inkan",
+            {"requester_phone": f"{MY_NUMBER[:4]}-{MY_NUMBER[4:8]}-{MY_NUMBER[8:]}"},
+            "requester_phone",
+        ),
         ("zeishomei", {"recipient": f"{MY_NUMBER[:4]} {MY_NUMBER[4:8]} {MY_NUMBER[8:]}"}, "recipient"),
         ("juminhyo", {"requester_address": "あ" * 10000}, "requester_address"),
         ("juminhyo", {"copies_juminhyo_all": "11"}, "copies_juminhyo_all"),

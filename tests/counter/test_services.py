@@ -115,6 +115,29 @@ def test_issuing_notifies_the_resident_and_records_the_timings():
         services.counter_request_issue(staff=staff, request=row, identity_checked=[])
 
 
+def test_a_reprint_after_issue_keeps_the_request_issued_and_the_first_print_time():
+    user, staff = UserFactory(), UserFactory()
+    created = create(user)
+    services.counter_request_scan(staff=staff, request=created.request)
+    services.counter_request_print(staff=staff, request=created.request)
+    first_print = CounterRequest.objects.get(pk=created.request.pk).printed_at
+    services.counter_request_issue(staff=staff, request=created.request, identity_checked=["passport"])
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        services.counter_request_print(staff=staff, request=created.request)
+    row = CounterRequest.objects.get(pk=created.request.pk)
+    assert row.status == RequestStatus.ISSUED and row.printed_at == first_print
+    assert list(row.audit_entries.values_list("action", flat=True)) == ["print", "issue", "print"]
+    with pytest.raises(CounterError):  # issued once: a second issue (and a second notice) is refused
+        services.counter_request_issue(staff=staff, request=row, identity_checked=["passport"])
+    assert Notification.objects.filter(recipient=user, event="counter.issued").count() == 1
+
+    waiting = create(user, "inkan")  # not yet at the counter: nothing to print
+    with pytest.raises(CounterError) as excinfo:
+        services.counter_request_print(staff=staff, request=waiting.request)
+    assert excinfo.value.code == "not_printable"
+    assert CounterRequest.objects.get(pk=waiting.request.pk).printed_at is None
+
+
 def test_the_purge_removes_personal_data_after_the_retention_period(settings):
     user, staff = UserFactory(), UserFactory()
     done, waiting = create(user), create(user, "inkan")

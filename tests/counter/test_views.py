@@ -108,6 +108,8 @@ def test_the_clerk_scans_sees_corrects_prints_and_issues(clerk, demo):
     assert "高松　太郎" in html and "株式会社さぬき" in html
     clerk.post(desk + "correct/", {"field": "recipient", "new_value": "高松市役所", "reason": "提出先の誤り"})
     assert CounterRequest.objects.get().data["recipient"] == "高松市役所"
+    html = clerk.get(desk).content.decode()
+    assert "提出先: 「株式会社さぬき" in html and "recipient:" not in html  # the form's label, not the key
     printed = clerk.post(desk + "print/")
     assert printed["Location"].startswith("/documents/")
     assert clerk.post(desk + "issue/", {}).status_code == 302  # no identity document seen: refused

@@ -105,7 +105,11 @@ def test_the_counter_official_form_is_one_page_of_japanese_text_in_the_embedded_
     }  # fmt: skip
     req = CounterRequest(form="juminhyo", data=data, fee_yen=900, created_at=timezone.now())
     correction = SimpleNamespace(
-        field="住所", old_value="番町1-8-15", new_value="番町一丁目8番15号", reason="表記"
+        field="requester_address",
+        field_label="住所",
+        old_value="番町1-8-15",
+        new_value="番町一丁目8番15号",
+        reason="表記",
     )
     with translation.override("ja"):
         html = render_to_string(

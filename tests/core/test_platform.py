@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
@@ -29,6 +30,29 @@ def test_an_idle_session_is_logged_out(client, django_user_model, settings):
     session["_last_seen"] = int(time.time()) - settings.SESSION_IDLE_SECONDS - 5
     session.save()
     assert "idle@example.jp" not in client.get("/accessibility/").content.decode()
+
+
+def test_an_active_session_still_ends_at_the_absolute_limit(client, django_user_model, settings):
+    user = django_user_model.objects.create_user(email="busy@example.jp", password="x" * 12)
+    client.force_login(user)
+    signed_in = client.session["_signed_in_at"]
+    start = time.time()
+    # Busy all day: a request every 20 minutes (under the idle limit) keeps the idle clock fresh and each
+    # save pushes the session's expiry out; the sign-in time still ends it after SESSION_COOKIE_AGE.
+    step = 20 * 60
+    seen_until = None
+    for elapsed in range(step, settings.SESSION_COOKIE_AGE + 2 * step, step):
+        with time_machine.travel(start + elapsed, tick=False):
+            if "busy@example.jp" not in client.get("/accessibility/").content.decode():
+                seen_until = elapsed
+                break
+    assert (
+        seen_until is not None
+        and settings.SESSION_COOKIE_AGE < seen_until <= settings.SESSION_COOKIE_AGE + step
+    )
+    assert client.session.get("_signed_in_at") is None  # logged out: the session was flushed
+    client.force_login(user)  # signing in again starts a new day
+    assert client.session["_signed_in_at"] >= signed_in
 
 
 def test_production_settings_pass_the_deploy_check_and_refuse_demo_data():

@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) messages
 
 messages: $(STAMP)
-	$(BIN)/pybabel -q compile --use-fuzzy -d locale -D django
+	$(BIN)/pybabel -q compile -d locale -D django  # a fuzzy (unchecked) English guess is never shipped
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput

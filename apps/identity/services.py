@@ -17,7 +17,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
-from apps.core.signals import identity_verified
+from apps.core.signals import account_deletion_notes, identity_verified
 from apps.documents.services import document_delete_for_owner
 from apps.notifications.services import notify
 
@@ -257,8 +257,21 @@ def verification_basic_info_delete(*, user: User) -> None:
     )
 
 
+class AccountDeletionRefused(ApplicationError):
+    code = "account_deletion_refused"
+    status = 409
+
+
 @transaction.atomic
 def account_delete(*, user: User) -> None:
-    """Delete the account and everything kept about the person (audit rows keep no personal data)."""
+    """Delete the account and everything kept about the person (audit rows keep no personal data).
+
+    Refused, with every reason, while another app has something to settle first (money in flight, a shop
+    the person represents): apps.core.signals.account_deletion_check. The user row is locked first, so
+    that a payment being recorded for it finishes before the check or waits for the deletion."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    blocking = [note.message for note in account_deletion_notes(user=user) if note.blocks]
+    if blocking:
+        raise AccountDeletionRefused(" ".join(blocking))
     document_delete_for_owner(owner=user)
     user.delete()

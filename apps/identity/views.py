@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError
+from apps.core.signals import account_deletion_notes
 
 from . import oidc, selectors, services
 from .constants import result_message
@@ -143,11 +144,24 @@ def account_delete(request):
     form = AccountDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = request.user
-        logout(request)
-        services.account_delete(user=user)
-        messages.success(request, _("アカウントを削除しました。ご利用ありがとうございました。"))
-        return redirect("home")
-    return render(request, "identity/account_delete.html", {"form": form})
+        try:
+            services.account_delete(user=user)
+        except services.AccountDeletionRefused:
+            pass  # the page below lists what must be settled first
+        else:
+            logout(request)
+            messages.success(request, _("アカウントを削除しました。ご利用ありがとうございました。"))
+            return redirect("home")
+    notes = account_deletion_notes(user=request.user)
+    return render(
+        request,
+        "identity/account_delete.html",
+        {
+            "form": form,
+            "blocking": [n.message for n in notes if n.blocks],
+            "losses": [n.message for n in notes if not n.blocks],
+        },
+    )
 
 
 @login_required

@@ -8,4 +8,4 @@ class WalletConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part registers its notification events, PDF renderers and signal receivers at import.
-        from . import campaigns, expiry, merchants, statements, vouchers  # noqa: F401
+        from . import account_deletion, campaigns, expiry, merchants, statements, vouchers  # noqa: F401

@@ -72,6 +72,7 @@ class RefundReason(models.TextChoices):
     SOLD_OUT = "sold_out", _("支払い期限の後に入金があり、そのときには売り切れていました")
     CAP_REACHED = "cap_reached", _("支払い期限の後に入金があり、そのときには購入上限に達していました")
     SALE_ENDED = "sale_ended", _("商品券の有効期限の後に入金がありました")
+    ACCOUNT_DELETED = "account_deleted", _("アカウントを削除した後に入金がありました")
 
 
 class PaymentMethod(models.TextChoices):

@@ -344,7 +344,11 @@ class VoucherReservation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sale = models.ForeignKey(VoucherSale, on_delete=models.PROTECT, related_name="reservations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A deleted account's purchases stay as the city's payment records, without the person. Deletion waits
+    # while money is in flight (a pending payment, a refund due): see apps/wallet/account_deletion.py.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     units = models.PositiveIntegerField()
     amount_due = models.PositiveIntegerField()
     face_total = models.PositiveIntegerField()

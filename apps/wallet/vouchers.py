@@ -408,6 +408,8 @@ def _units_hold_for_payment(reservation: VoucherReservation, now: dt.datetime) -
     row, so the sale and holding rows are taken in the module's lock order.
     """
     sale = reservation.sale
+    if reservation.user_id is None:  # the account was deleted: nobody to hand the vouchers to
+        return RefundReason.ACCOUNT_DELETED
     if reservation.status == ReservationStatus.CANCELLED:
         return RefundReason.CANCELLED
     if sale.valid_until <= now:
@@ -449,11 +451,10 @@ def _voucher_credit(reservation: VoucherReservation, *, now: dt.datetime, confir
     reservation.confirmed_by = confirmed_by
     reservation.transaction = tx
     reservation.save(update_fields=["status", "paid_at", "confirmed_by", "transaction"])
-    notify(
-        recipient=reservation.user,
-        event="wallet.voucher_paid",
-        context={
-            "sale_name": sale.name_in(reservation.user.preferred_language),
+    _holder_notify(
+        reservation,
+        "wallet.voucher_paid",
+        {
             "units": reservation.units,
             "face_total": reservation.face_total,
             "valid_until": _fmt(sale.valid_until),
@@ -474,15 +475,10 @@ def _refund_due_record(
     logger.warning(
         "voucher reservation %s: payment arrived too late, refund due (%s)", reservation.pk, reason
     )
-    notify(
-        recipient=reservation.user,
-        event="wallet.voucher_refund_due",
-        context={
-            "sale_name": reservation.sale.name_in(reservation.user.preferred_language),
-            "amount": reservation.amount_due,
-            "reason": reason,
-            "reservation_id": str(reservation.pk),
-        },
+    _holder_notify(
+        reservation,
+        "wallet.voucher_refund_due",
+        {"amount": reservation.amount_due, "reason": reason, "reservation_id": str(reservation.pk)},
         dedupe_key=f"voucher-refund-due:{reservation.pk}",
     )
 
@@ -505,14 +501,10 @@ def voucher_refund_record(*, operator, reservation_id) -> VoucherReservation:
                     _("この返金はすでに記録されています。"), code="already_refunded", status=409
                 )
             raise WalletError(_("この予約は返金の対象ではありません。"), code="not_refund_due", status=409)
-        notify(
-            recipient=reservation.user,
-            event="wallet.voucher_refunded",
-            context={
-                "sale_name": reservation.sale.name_in(reservation.user.preferred_language),
-                "amount": reservation.amount_due,
-                "reservation_id": str(reservation.pk),
-            },
+        _holder_notify(
+            reservation,
+            "wallet.voucher_refunded",
+            {"amount": reservation.amount_due, "reservation_id": str(reservation.pk)},
             dedupe_key=f"voucher-refunded:{reservation.pk}",
         )
     logger.info("voucher reservation %s refunded by %s", reservation.pk, operator.pk)
@@ -604,16 +596,26 @@ def _expired_notify(reservation_ids: list[int]) -> None:
     """Tell each resident that their unpaid reservation lapsed (once per reservation)."""
     expired = VoucherReservation.objects.filter(pk__in=reservation_ids).select_related("sale", "user")
     for reservation in expired:
-        notify(
-            recipient=reservation.user,
-            event="wallet.voucher_reservation_expired",
-            context={
-                "sale_name": reservation.sale.name_in(reservation.user.preferred_language),
-                "units": reservation.units,
-                "expired_at": _fmt(reservation.expires_at),
-            },
+        _holder_notify(
+            reservation,
+            "wallet.voucher_reservation_expired",
+            {"units": reservation.units, "expired_at": _fmt(reservation.expires_at)},
             dedupe_key=f"voucher-expired:{reservation.pk}",
         )
+
+
+def _holder_notify(reservation: VoucherReservation, event: str, context: dict, *, dedupe_key: str) -> None:
+    """Tell the reservation's holder, with the sale's name in their language; nobody if the account was
+    deleted (the operator's desk still lists what it must do)."""
+    user = reservation.user
+    if user is None:
+        return
+    notify(
+        recipient=user,
+        event=event,
+        context={"sale_name": reservation.sale.name_in(user.preferred_language), **context},
+        dedupe_key=dedupe_key,
+    )
 
 
 def register() -> None:

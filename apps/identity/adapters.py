@@ -1,5 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from apps.notifications.services import notify_rendered_email
 
@@ -22,7 +24,11 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def save_user(self, request, user, form, commit=True):
-        """Everyone who signs up is a resident; other roles are given by the city."""
+        """Everyone who signs up is a resident; other roles are given by the city. Their e-mails and PDFs
+        start in the language they signed up in (/en/ or not); マイページ changes it."""
+        language = translation.get_language()
+        if language in dict(settings.LANGUAGES):
+            user.preferred_language = language
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             group, _ = Group.objects.get_or_create(name=Role.RESIDENT.value)

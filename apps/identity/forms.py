@@ -27,6 +27,14 @@ class DemoCardForm(KeepBasicInfoForm):
         self.fields["card"].choices = [(name, DEMO_CARD_LABELS.get(name, name)) for name in cards]
 
 
+class LanguageForm(forms.Form):
+    preferred_language = forms.ChoiceField(
+        label=_("お知らせのメールと書類（PDF）の言語"),
+        choices=[("ja", "日本語"), ("en", "English")],
+        error_messages={"invalid_choice": _("日本語か English を選んでください。")},
+    )
+
+
 class AccountDeleteForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("アカウントと保存された情報をすべて削除することを確認しました"), required=True

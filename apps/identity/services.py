@@ -257,6 +257,14 @@ def verification_basic_info_delete(*, user: User) -> None:
     )
 
 
+def user_language_set(*, user: User, language: str) -> None:
+    """The language of the person's e-mails, messages and PDFs (the pages follow the URL: /en/)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(_("日本語か English を選んでください。"), code="unknown_language")
+    User.objects.filter(pk=user.pk).update(preferred_language=language)
+    user.preferred_language = language
+
+
 class AccountDeletionRefused(ApplicationError):
     code = "account_deletion_refused"
     status = 409

@@ -10,6 +10,7 @@ urlpatterns = [
     path("identity/oidc/start/", views.oidc_start, name="oidc_start"),
     path("identity/oidc/callback/", views.oidc_callback, name="oidc_callback"),
     path("profile/", views.profile, name="profile"),
+    path("profile/language/", views.language_set, name="language_set"),
     path("profile/record/", views.verification_record_pdf, name="verification_record"),
     path("profile/basic-info/delete/", views.basic_info_delete, name="basic_info_delete"),
     path("profile/delete/", views.account_delete, name="account_delete"),

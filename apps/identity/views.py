@@ -15,7 +15,7 @@ from apps.core.signals import account_deletion_notes
 
 from . import oidc, selectors, services
 from .constants import result_message
-from .forms import AccountDeleteForm, DemoCardForm, KeepBasicInfoForm
+from .forms import AccountDeleteForm, DemoCardForm, KeepBasicInfoForm, LanguageForm
 from .jpki_client import InProcessTransport, JPKIPhoneClient
 from .jpki_testca import DemoCard
 
@@ -126,8 +126,21 @@ def profile(request):
         {
             "verification": selectors.verification_get(user=request.user),
             "attempts": selectors.verification_attempts(user=request.user),
+            "language_form": LanguageForm(initial={"preferred_language": request.user.preferred_language}),
         },
     )
+
+
+@login_required
+@require_POST
+def language_set(request):
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        services.user_language_set(user=request.user, language=form.cleaned_data["preferred_language"])
+        messages.success(request, _("お知らせのメールと書類の言語を変更しました。"))
+    else:
+        messages.error(request, " ".join(form.errors["preferred_language"]))
+    return redirect("identity:profile")
 
 
 @login_required

@@ -58,3 +58,39 @@ def test_the_user_model_has_no_username_and_is_email_based():
     assert user.email == "Case@example.jp"
     assert not hasattr(user, "username") or user.username is None
     assert str(user) == f"User #{user.pk}"  # no personal data in logs or admin titles
+
+
+def test_the_language_of_e_mails_and_pdfs_follows_sign_up_and_can_be_changed_on_the_profile(
+    client, django_capture_on_commit_callbacks
+):
+    from apps.notifications.services import notify
+
+    form = {
+        "email": "visitor@example.jp",
+        "password1": "seto-inland-sea-42",
+        "password2": "seto-inland-sea-42",
+    }
+    assert client.post("/en/accounts/signup/", form).status_code == 302
+    user = User.objects.get(email="visitor@example.jp")
+    assert user.preferred_language == "en"
+    user.emailaddress_set.update(verified=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipient=user, event="identity.verified", context={})
+    assert mail.outbox[-1].subject.isascii()  # the English template
+
+    client.force_login(user)
+    page = client.get("/en/profile/").content.decode()
+    assert 'name="preferred_language"' in page and '<option value="en" selected>' in page
+    response = client.post("/en/profile/language/", {"preferred_language": "fr"}, follow=True)
+    assert "Choose 日本語 or English." in response.content.decode()
+    user.refresh_from_db()
+    assert user.preferred_language == "en"
+    response = client.post("/profile/language/", {"preferred_language": "ja"}, follow=True)
+    assert "言語を変更しました" in response.content.decode()
+    user.refresh_from_db()
+    assert user.preferred_language == "ja"
+    assert client.get("/profile/language/").status_code == 405
+    assert User.objects.get(email="visitor@example.jp").preferred_language == "ja"
+    client.logout()
+    client.post("/accounts/signup/", {**form, "email": "kenmin@example.jp"})
+    assert User.objects.get(email="kenmin@example.jp").preferred_language == "ja"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from .constants import Role
 from .jpki_testca import STANDARD_CARDS
 from .models import IdentityVerification, User, VerificationAttempt
 
@@ -27,3 +28,10 @@ def demo_card_names() -> list[str]:
     names = {p.name.removesuffix(".cert.pem") for p in folder.glob("*.cert.pem")}
     # The standard cards in their order (a Takamatsu resident's card first), then any others.
     return [n for n in STANDARD_CARDS if n in names] + sorted(names - set(STANDARD_CARDS))
+
+
+def user_roles(*, user) -> set[str]:
+    """The person's role names (auth groups); a superuser holds every role."""
+    if user.is_superuser:
+        return {role.value for role in Role}
+    return set(user.groups.values_list("name", flat=True))

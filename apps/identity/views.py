@@ -127,6 +127,7 @@ def profile(request):
             "verification": selectors.verification_get(user=request.user),
             "attempts": selectors.verification_attempts(user=request.user),
             "language_form": LanguageForm(initial={"preferred_language": request.user.preferred_language}),
+            "roles": selectors.user_roles(user=request.user),
         },
     )
 

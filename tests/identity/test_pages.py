@@ -130,3 +130,24 @@ def test_password_reset_sends_a_working_link(client, django_capture_on_commit_ca
     client.post(form_url, {"password1": "a-new-seto-bridge-7", "password2": "a-new-seto-bridge-7"})
     user.refresh_from_db()
     assert user.check_password("a-new-seto-bridge-7")
+
+
+def test_the_profile_links_each_person_to_their_own_pages_and_their_roles_work_pages(client, demo_users):
+    client.force_login(demo_users["resident"])
+    page = client.get("/profile/").content.decode()
+    for href in (
+        'href="/counter/"',
+        'href="/documents/"',
+        'href="/wallet/"',
+        'href="/notifications/settings/"',
+    ):
+        assert href in page, href
+    assert 'id="work-title"' not in page and 'href="/staff/counter/"' not in page
+    client.force_login(demo_users["shop"])
+    page = client.get("/profile/").content.decode()
+    assert 'href="/merchant/"' in page and 'href="/operator/vouchers/"' not in page
+    client.force_login(demo_users["admin"])
+    page = client.get("/en/profile/").content.decode()
+    for href in ('href="/en/operator/vouchers/"', 'href="/en/operator/settlements/"', 'href="/en/admin/"'):
+        assert href in page, href
+    assert 'href="/en/merchant/"' not in page

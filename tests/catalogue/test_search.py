@@ -95,3 +95,17 @@ def test_a_draft_is_never_found():
     draft = Procedure.objects.filter(published=False).first()
     assert draft is not None, "the demo catalogue keeps at least one draft"
     assert draft.pk not in [p.pk for p in selectors.procedure_search(query=draft.title, limit=100).procedures]
+
+
+@pytest.mark.parametrize(
+    ("typed", "wanted"),
+    [
+        ("こくほ", "国民健康保険"),
+        ("こくみんほけん", "国民健康保険"),
+        ("じて", "児童手当"),
+        ("そだい", "粗大ごみ"),
+    ],
+)
+def test_an_abbreviation_typed_in_kana_finds_its_procedure_first(typed, wanted):
+    top = selectors.procedure_search(query=typed, limit=1).procedures
+    assert top and wanted in top[0].title, [p.title for p in top]

@@ -90,7 +90,11 @@ class CounterRequestForm(forms.Form):
     def clean(self):
         data = super().clean()
         relationship = data.get("relationship")
-        if relationship == Relationship.PROXY and not data.get("proxy_letter"):
+        if (
+            relationship == Relationship.PROXY
+            and "proxy_letter" in self.fields
+            and not data.get("proxy_letter")
+        ):
             self.add_error("proxy_letter", _("代理人が請求するには、本人からの委任状が必要です。"))
         if (
             relationship == Relationship.THIRD_PARTY
@@ -153,6 +157,12 @@ class InkanForm(CounterRequestForm):
         error_messages={"required": _("印鑑登録証明書の交付には、印鑑登録証が必要です。")},
     )  # fmt: skip
     option_fields = ["inkan_card"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A proxy brings the registration card, which stands for the holder's consent: no letter (as the
+        # bring list and the desk say, services.needs_proxy_letter).
+        del self.fields["proxy_letter"]
 
 
 class KosekiForm(CounterRequestForm):

@@ -69,3 +69,10 @@ def test_characters_outside_jis_x_0208_are_flagged():
     assert gaiji_characters("髙松　太郎") == ["髙"]
     assert gaiji_characters("高松　太郎") == []
     assert gaiji_characters("𠮷田") == ["𠮷"]
+
+
+def test_a_proxy_for_a_seal_certificate_brings_the_card_not_a_letter(db):
+    form = FORMS["inkan"](form_data("inkan", relationship="proxy"))
+    assert "proxy_letter" not in form.fields
+    assert form.is_valid(), form.errors
+    assert not FORMS["juminhyo"](form_data("juminhyo", relationship="proxy")).is_valid()

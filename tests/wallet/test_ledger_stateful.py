@@ -6,6 +6,7 @@ balances and lots match), and the voucher sale's stock must equal what the reser
 """
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.db.models import Sum
@@ -53,10 +54,13 @@ class Wallet(RuleBasedStateMachine):
         self.payments: list[tuple[object, int, list[list[int]], int]] = []
         self.pending: list[tuple[object, int, int]] = []  # (reservation id, user pk, units)
         self.counter = 0
+        # Examples share the test's database: keys must be unique across them (id(self) was not: a
+        # collected machine's id comes back, and its keys then collide with the earlier example's).
+        self.run = uuid.uuid4().hex
 
     def key(self) -> str:
         self.counter += 1
-        return f"stateful-{id(self)}-{self.counter}"
+        return f"stateful-{self.run}-{self.counter}"
 
     def spendable(self, pk: int) -> int:
         now = timezone.now()

@@ -112,3 +112,19 @@ def test_the_merchant_sees_payments_and_refunds_up_to_the_original(client, demo)
 def test_residents_cannot_open_the_merchant_page(client, demo):
     client.force_login(demo["resident"])
     assert client.get("/merchant/").status_code == 403
+
+
+def test_expiring_points_show_their_date_in_the_pages_language(client, demo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    expires = timezone.localtime() + dt.timedelta(days=10)
+    services.points_award(
+        user=demo["resident"], amount=120, idempotency_key="expiry-date-1", expires_at=expires
+    )
+    client.force_login(demo["resident"])
+    english = client.get("/en/wallet/").content.decode()
+    assert f"{expires.day}, {expires.year}</time>" in english and "年" not in english
+    japanese = client.get("/wallet/").content.decode()
+    assert f"{expires.year}年{expires.month}月{expires.day}日" in japanese

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import User
+
 DEMO_CARD_LABELS = {
     "takamatsu-resident": _("高松市民のカード（高松　太郎）"),
     "newcomer": _("高松市民のカード（瀬戸　花子）"),
@@ -30,7 +32,7 @@ class DemoCardForm(KeepBasicInfoForm):
 class LanguageForm(forms.Form):
     preferred_language = forms.ChoiceField(
         label=_("お知らせのメールと書類（PDF）の言語"),
-        choices=[("ja", "日本語"), ("en", "English")],
+        choices=User._meta.get_field("preferred_language").choices,
         error_messages={"invalid_choice": _("日本語か English を選んでください。")},
     )
 

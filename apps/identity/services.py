@@ -275,8 +275,9 @@ def account_delete(*, user: User) -> None:
     """Delete the account and everything kept about the person (audit rows keep no personal data).
 
     Refused, with every reason, while another app has something to settle first (money in flight, a shop
-    the person represents): apps.core.signals.account_deletion_check. The user row is locked first, so
-    that a payment being recorded for it finishes before the check or waits for the deletion."""
+    the person represents): apps.core.signals.account_deletion_check. The user row is locked first: a
+    reservation being made for the person (its insert locks the user row too) either commits before the
+    check, which then sees it, or waits for the deletion and fails on the deleted user."""
     User.objects.select_for_update().filter(pk=user.pk).first()
     blocking = [note.message for note in account_deletion_notes(user=user) if note.blocks]
     if blocking:

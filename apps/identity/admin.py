@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import User
+from .models import RevocationList, User
 
 
 @admin.register(User)
@@ -16,3 +16,23 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(RevocationList)
+class RevocationListAdmin(admin.ModelAdmin):
+    """What each CRL URL holds and when it was last fetched; read-only (beat and the command fetch)."""
+
+    list_display = (
+        "url", "this_update", "next_update", "revoked_count", "fetched_at", "checked_at", "last_error",
+    )  # fmt: skip
+    readonly_fields = (
+        "url", "issuer", "this_update", "next_update", "revoked_count", "etag", "fetched_at", "checked_at",
+        "last_error",
+    )  # fmt: skip
+    exclude = ("der",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlparse
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
@@ -103,10 +104,15 @@ def _trust_material(anchors: str, crls: tuple[str, ...], mtime_key: tuple) -> tu
     return roots, crl_bytes
 
 
+def is_url(source: str) -> bool:
+    return urlparse(source).scheme in ("http", "https")
+
+
 def trust_material() -> tuple[list, list[bytes]]:
-    """Trust anchors and CRLs from TAKAMATSU_JPKI_TRUST_ANCHORS / TAKAMATSU_JPKI_CRLS (reloaded on change)."""
+    """Trust anchors and CRL files from TAKAMATSU_JPKI_TRUST_ANCHORS / TAKAMATSU_JPKI_CRLS (reloaded on
+    change). The setting's URLs are fetched and kept by crls.py and passed in by the caller."""
     anchors = settings.TAKAMATSU_JPKI_TRUST_ANCHORS
-    crls = tuple(p for p in settings.TAKAMATSU_JPKI_CRLS if p)
+    crls = tuple(p for p in settings.TAKAMATSU_JPKI_CRLS if p and not is_url(p))
     if not anchors:
         raise JPKIError("JPKI trust anchors are not configured.", code="verification_unavailable", status=503)
     paths = [p.strip() for p in anchors.split(",") if p.strip()] + list(crls)
@@ -149,8 +155,15 @@ def _run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def validate_chain(cert_der: bytes, intermediates: list[bytes], *, moment: dt.datetime | None = None) -> None:
+def validate_chain(
+    cert_der: bytes,
+    intermediates: list[bytes],
+    *,
+    moment: dt.datetime | None = None,
+    fetched_crls: tuple[bytes, ...] = (),
+) -> None:
     roots, crls = trust_material()
+    crls = crls + list(fetched_crls)
     try:
         end_entity = asn1_x509.Certificate.load(cert_der)
         others = [asn1_x509.Certificate.load(der) for der in intermediates]
@@ -209,14 +222,20 @@ def issuer_serial(cert: x509.Certificate) -> str:
 
 
 def verify_card_signature(
-    *, nonce: bytes, certificate: bytes, intermediates: list[bytes], signature: bytes
+    *,
+    nonce: bytes,
+    certificate: bytes,
+    intermediates: list[bytes],
+    signature: bytes,
+    fetched_crls: tuple[bytes, ...] = (),
 ) -> CardIdentity:
-    """Check everything the server must before believing a card: raises JPKIError with its code."""
+    """Check everything the server must before believing a card: raises JPKIError with its code.
+    `fetched_crls`: the DER of the lists kept for the setting's URLs (crls.py)."""
     cert = load_certificate(certificate)
     for der in intermediates:
         load_certificate(der)
     check_signature(cert, nonce, signature)
-    validate_chain(certificate, intermediates)
+    validate_chain(certificate, intermediates, fetched_crls=fetched_crls)
     info = read_basic_info(cert)
     return CardIdentity(
         name=info["name"],

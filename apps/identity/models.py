@@ -137,3 +137,30 @@ class VerificationAttempt(models.Model):
 def user_display(user: User) -> str:
     """How allauth names the user to the user themself ("logged in as …")."""
     return user.email
+
+
+class RevocationList(models.Model):
+    """The last good CRL fetched from one URL of TAKAMATSU_JPKI_CRLS, shared by every process.
+
+    Files named in the setting are read where they are; URLs are fetched by apps.identity.crls (on beat,
+    and on demand when a verification finds none kept). An empty `der` means no good list yet.
+    """
+
+    url = models.CharField(max_length=500, unique=True)
+    der = models.BinaryField(default=b"")
+    issuer = models.CharField(max_length=500, blank=True)
+    this_update = models.DateTimeField(null=True, blank=True)
+    next_update = models.DateTimeField(null=True, blank=True)
+    revoked_count = models.PositiveIntegerField(default=0)
+    etag = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)  # last answer that was a good list or 304
+    checked_at = models.DateTimeField(null=True, blank=True)  # last attempt, good or not
+    last_error = models.CharField(max_length=300, blank=True)  # why the last attempt failed, "" if it did not
+
+    class Meta:
+        ordering = ["url"]
+        verbose_name = _("失効リスト（CRL）")
+        verbose_name_plural = _("失効リスト（CRL）")
+
+    def __str__(self) -> str:
+        return self.url

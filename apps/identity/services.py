@@ -21,7 +21,7 @@ from apps.core.signals import account_deletion_notes, identity_verified
 from apps.documents.services import document_delete_for_owner
 from apps.notifications.services import notify
 
-from . import jpki
+from . import crls, jpki
 from .constants import ROLE_PERMISSIONS, Role
 from .models import IdentityVerification, JPKIChallenge, User, VerificationAttempt, VerificationMethod
 
@@ -157,7 +157,11 @@ def jpki_verify(
         sig = _b64(signature, field="signature")
         challenge = _challenge_claim(user=user, challenge_id=challenge_id)
         identity = jpki.verify_card_signature(
-            nonce=bytes(challenge.nonce), certificate=cert_der, intermediates=chain, signature=sig
+            nonce=bytes(challenge.nonce),
+            certificate=cert_der,
+            intermediates=chain,
+            signature=sig,
+            fetched_crls=_fetched_crls(),
         )
         verification = _verification_save(
             user=user, method=method, identity=identity, keep_basic_info=keep_basic_info
@@ -168,6 +172,17 @@ def jpki_verify(
     _attempt_record(user=user, method=method, result="verified")
     _verified_notify(verification)
     return verification
+
+
+def _fetched_crls() -> tuple[bytes, ...]:
+    try:
+        return crls.crls_for_verification()
+    except crls.CRLUnavailable as exc:
+        raise jpki.JPKIError(
+            _("失効情報（CRL）を取得できないため、現在本人確認を行えません。時間をおいてお試しください。"),
+            code="verification_unavailable",
+            status=503,
+        ) from exc
 
 
 def _verified_notify(verification: IdentityVerification) -> None:

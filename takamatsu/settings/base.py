@@ -144,7 +144,11 @@ MFA_TOTP_ISSUER = "Takamatsu Digital City Hall"
 # IDENTITY (My Number verification)
 # PEM bundle path(s), comma-separated: the J-LIS signature CA certificates.
 TAKAMATSU_JPKI_TRUST_ANCHORS = env.str("TAKAMATSU_JPKI_TRUST_ANCHORS", default="")
-TAKAMATSU_JPKI_CRLS = env.list("TAKAMATSU_JPKI_CRLS", default=[])  # CRL files (DER or PEM)
+# CRL files (DER or PEM) or http(s) URLs; a URL's list is fetched on beat and kept (apps/identity/crls.py).
+TAKAMATSU_JPKI_CRLS = env.list("TAKAMATSU_JPKI_CRLS", default=[])
+TAKAMATSU_JPKI_CRL_REFRESH_SECONDS = env.int("TAKAMATSU_JPKI_CRL_REFRESH_SECONDS", default=3600)
+TAKAMATSU_JPKI_CRL_TIMEOUT_SECONDS = 10
+TAKAMATSU_JPKI_CRL_MAX_BYTES = 64 * 1024 * 1024
 TAKAMATSU_JPKI_CHALLENGE_SECONDS = 300
 TAKAMATSU_API_MAX_BODY_BYTES = 64 * 1024
 TAKAMATSU_CERTIFICATE_REMINDER_DAYS = 30
@@ -238,6 +242,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Unpaid voucher reservations hold stock: give it back within a minute of their deadline.
     "wallet-vouchers-expire": {"task": "apps.wallet.tasks.vouchers_expire", "schedule": 60.0},
+    "identity-refresh-crls": {
+        "task": "apps.identity.tasks.refresh_crls",
+        "schedule": env.float("TAKAMATSU_CRL_CHECK_SECONDS", default=300.0),
+    },
     "identity-challenges-purge": {
         "task": "apps.identity.tasks.challenges_purge",
         "schedule": crontab(hour=3, minute=50),

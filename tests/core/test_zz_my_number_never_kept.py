@@ -25,7 +25,8 @@ MACHINE_FIELDS = {"slug", "code", "reading", "password", "card_hash", "method", 
                   "system_code", "idempotency_key", "request_hash",
                   "event_code", "reference",
                   "draw_seed", "provider_ref",
-                  "contact_email", "bank_code", "branch_code", "account_number"}  # fmt: skip
+                  "contact_email", "bank_code", "branch_code", "account_number",
+                  "url", "issuer", "etag"}  # fmt: skip
 
 
 @pytest.mark.django_db

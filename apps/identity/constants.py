@@ -18,7 +18,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         f"catalogue.{action}_{model}"
         for model in ("procedure", "section", "lifeevent", "category")
         for action in ("add", "change", "delete", "view")
-    ],
+    ]
+    # The portal's admins see how notifications were delivered (SPEC §3.5), read-only, without their text.
+    + ["notifications.view_delivery"],
 }
 
 # Roles whose pages need a second factor (SPEC §3.2).

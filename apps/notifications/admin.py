@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Delivery, Notification
 
@@ -25,17 +26,42 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
+    """Delivery status for the portal's admins (SPEC §3.5): which event went where, when, and why one
+    failed; found by the address a resident gives on the phone. Read-only: the workers write these."""
+
     list_display = (
-        "notification",
+        "event",
         "channel",
+        "address",
         "status",
         "attempts",
+        "created_at",
         "next_attempt_at",
         "sent_at",
         "last_error",
     )
-    list_filter = ("status", "channel")
-    readonly_fields = [f.name for f in Delivery._meta.fields]
+    list_filter = ("status", "channel", "notification__event")
+    list_select_related = ("notification",)
+    search_fields = ("address",)
+    readonly_fields = [
+        "event", "created_at", *(f.name for f in Delivery._meta.fields if f.name != "notification"),
+    ]  # fmt: skip
+    exclude = ("notification",)  # its text and context stay with the notification (superusers only)
+    ordering = ("-notification__created_at",)
+
+    @admin.display(description=_("イベント"), ordering="notification__event")
+    def event(self, obj: Delivery) -> str:
+        return obj.notification.event
+
+    @admin.display(description=_("作成日時"), ordering="notification__created_at")
+    def created_at(self, obj: Delivery):
+        return obj.notification.created_at
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
 from apps.core.mynumber import contains_my_number
@@ -61,16 +62,16 @@ def _stale_before(now: dt.datetime) -> dt.datetime:
 def _params_clean(params: dict[str, Any]) -> dict[str, Any]:
     """References only: a few short scalar values (ids, codes), never free text about a person."""
     if not isinstance(params, dict) or len(params) > PARAM_MAX_KEYS:
-        raise DocumentParamsInvalid("文書の参照が正しくありません。")
+        raise DocumentParamsInvalid(_("文書の参照が正しくありません。"))
     for key, value in params.items():
         if not isinstance(key, str) or len(key) > PARAM_MAX_LENGTH:
-            raise DocumentParamsInvalid("文書の参照が正しくありません。")
+            raise DocumentParamsInvalid(_("文書の参照が正しくありません。"))
         if value is not None and not isinstance(value, str | int | bool):
-            raise DocumentParamsInvalid("文書の参照は ID やコードだけにしてください。")
+            raise DocumentParamsInvalid(_("文書の参照は ID やコードだけにしてください。"))
         if isinstance(value, str) and len(value) > PARAM_MAX_LENGTH:
-            raise DocumentParamsInvalid("文書の参照は ID やコードだけにしてください。")
+            raise DocumentParamsInvalid(_("文書の参照は ID やコードだけにしてください。"))
         if contains_my_number(str(value)):
-            raise DocumentParamsInvalid("個人番号は使えません。", code="my_number_refused")
+            raise DocumentParamsInvalid(_("個人番号は使えません。"), code="my_number_refused")
     return dict(params)
 
 
@@ -227,7 +228,7 @@ def _files_delete(names: set[str]) -> None:
 def _orphan_files_delete() -> int:
     """Files whose row is gone (an account deleted with its documents, a crash between two steps)."""
     try:
-        _, files = _storage().listdir(DOCUMENTS_FOLDER)
+        _folders, files = _storage().listdir(DOCUMENTS_FOLDER)
     except FileNotFoundError:
         return 0
     by_pk: dict[uuid.UUID, list[str]] = {}

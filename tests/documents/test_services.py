@@ -238,3 +238,14 @@ def test_registering_again_is_harmless_but_a_conflicting_renderer_is_refused():
         register_renderer(
             "NoDot", template="pdf/x.html", context=renderer.context, filename="x.pdf", title="x"
         )
+
+
+def test_a_refused_reference_is_told_in_the_active_language():
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(services.DocumentParamsInvalid) as refused:
+        services.document_request(owner=UserFactory(), kind=SAMPLE, params={"ids": [1, 2]})
+    assert refused.value.detail == "A document may only refer to IDs and codes."
+    with translation.override("ja"), pytest.raises(services.DocumentParamsInvalid) as refused:
+        services.document_request(owner=UserFactory(), kind=SAMPLE, params={"ids": [1, 2]})
+    assert refused.value.detail == "文書の参照は ID やコードだけにしてください。"

@@ -22,7 +22,7 @@ class VoucherSaleAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "name_en")
     readonly_fields = ("reserved", "draw_seed", "drawn_at", "created_at")
     fieldsets = (
-        (None, {"fields": ("code", "name", "name_en", "mode")}),
+        (None, {"fields": ("code", "name", "name_en", "mode", "eligibility")}),
         (_("価格と冊数"), {"fields": ("price", "premium_rate", "stock", "reserved", "per_person_cap")}),
         (
             _("期間"),

@@ -45,6 +45,15 @@ class SaleMode(models.TextChoices):
     FIRST_COME = "first_come", _("先着順")
 
 
+class SaleEligibility(models.TextChoices):
+    """Who may apply for or buy a sale. The per-person cap means one person only where a My Number card
+    stands behind the account: one card verifies one account (apps.identity)."""
+
+    RESIDENTS = "residents", _("マイナンバーカードで本人確認をした高松市民")
+    VERIFIED = "verified", _("マイナンバーカードで本人確認をした人")
+    ANYONE = "anyone", _("ログインした人なら誰でも")
+
+
 class ApplicationStatus(models.TextChoices):
     APPLIED = "applied", _("申込済み")
     WON = "won", _("当選")

@@ -45,8 +45,8 @@ class VoucherSaleAdminForm(forms.ModelForm):
     class Meta:
         model = VoucherSale
         fields = [
-            "code", "name", "name_en", "mode", "price", "premium_rate", "stock", "per_person_cap",
-            "opens_at", "closes_at", "purchase_until", "reservation_minutes", "valid_until",
+            "code", "name", "name_en", "mode", "eligibility", "price", "premium_rate", "stock",
+            "per_person_cap", "opens_at", "closes_at", "purchase_until", "reservation_minutes", "valid_until",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -55,7 +55,7 @@ class VoucherSaleAdminForm(forms.ModelForm):
             self.fields[name].validators.append(validate_no_my_number)
         if self.instance.pk and self.instance.reserved:
             # Units were sold at these terms: they stay as they were sold.
-            for name in ("mode", "price", "premium_rate", "per_person_cap", "valid_until"):
+            for name in ("mode", "eligibility", "price", "premium_rate", "per_person_cap", "valid_until"):
                 self.fields[name].disabled = True
 
     def clean_stock(self):

@@ -18,6 +18,7 @@ from .constants import (
     PaymentMethod,
     RefundReason,
     ReservationStatus,
+    SaleEligibility,
     SaleMode,
     TransactionKind,
 )
@@ -260,6 +261,9 @@ class VoucherSale(models.Model):
     reserved = models.PositiveIntegerField(_("予約・販売済みの冊数"), default=0)
     per_person_cap = models.PositiveIntegerField(_("1人あたりの上限（冊）"))
     mode = models.CharField(_("販売方法"), max_length=16, choices=SaleMode.choices)
+    eligibility = models.CharField(
+        _("購入できる人"), max_length=16, choices=SaleEligibility.choices, default=SaleEligibility.RESIDENTS
+    )
     opens_at = models.DateTimeField(_("受付開始"))
     closes_at = models.DateTimeField(_("受付終了"))
     purchase_until = models.DateTimeField(_("購入期限"))

@@ -51,7 +51,9 @@ def voucher_sale(request, code: str):
     )
     status = 200
     if request.method == "POST":
-        if not form.is_valid():
+        if row.refusal:  # the page says so already; a crafted POST gets the same answer
+            status = 403
+        elif not form.is_valid():
             status = 400
         elif "confirm" not in request.POST:
             units = form.cleaned_data["units"]

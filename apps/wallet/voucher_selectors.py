@@ -9,9 +9,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.identity.selectors import verification_get
+
 from .constants import ApplicationStatus, PaymentMethod, ReservationStatus, SaleMode
 from .models import VoucherApplication, VoucherHolding, VoucherReservation, VoucherSale
-from .vouchers import draw_order
+from .vouchers import draw_order, eligibility_refusal
 
 STATE_LABELS = {
     "upcoming": _("受付前"),
@@ -45,6 +47,8 @@ class SaleRow:
     application: VoucherApplication | None
     holding_units: int
     left: int
+    refusal: str = ""  # why this person may not apply or buy ("" if they may)
+    unverified: bool = False  # the refusal is lifted by verifying with the My Number card
 
 
 def voucher_sales_for_user(*, user) -> list[SaleRow]:
@@ -83,6 +87,8 @@ def voucher_sale_row(*, user, code: str) -> SaleRow:
         application=VoucherApplication.objects.filter(user=user, sale=sale).first(),
         holding_units=holding or 0,
         left=max(sale.stock - sale.reserved, 0),
+        refusal=eligibility_refusal(sale=sale, user=user),
+        unverified=verification_get(user=user) is None,
     )
 
 

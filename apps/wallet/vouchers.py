@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.identity.selectors import verification_get
 from apps.notifications.registry import register_event
 from apps.notifications.services import notify
 
@@ -40,6 +41,7 @@ from .constants import (
     PaymentMethod,
     RefundReason,
     ReservationStatus,
+    SaleEligibility,
     SaleMode,
     TransactionKind,
 )
@@ -72,6 +74,30 @@ def _sale_get(sale) -> VoucherSale:
     if found is None:
         raise WalletError(_("商品券が見つかりません。"), code="unknown_sale", status=404)
     return found
+
+
+def eligibility_refusal(*, sale: VoucherSale, user) -> str:
+    """Why `user` may not apply for or buy `sale` ("" if they may), in words that say what to do."""
+    if sale.eligibility == SaleEligibility.ANYONE:
+        return ""
+    verification = verification_get(user=user)
+    if verification is None:
+        if sale.eligibility == SaleEligibility.RESIDENTS:
+            return _(
+                "この商品券は、マイナンバーカードで本人確認をした高松市民の方が購入できます。"
+                "マイページから本人確認をしてください。"
+            )
+        return _(
+            "この商品券は、マイナンバーカードで本人確認をした方が購入できます。マイページから本人確認をしてください。"
+        )
+    if sale.eligibility == SaleEligibility.RESIDENTS and not verification.is_takamatsu_resident:
+        return _("この商品券は、高松市に住民登録のある方が購入できます（本人確認した住所が高松市外です）。")
+    return ""
+
+
+def _eligibility_check(sale: VoucherSale, user) -> None:
+    if refusal := eligibility_refusal(sale=sale, user=user):
+        raise WalletError(refusal, code="not_eligible", status=403)
 
 
 def _units(value, sale: VoucherSale) -> int:
@@ -137,6 +163,7 @@ def voucher_apply(*, user, sale, units) -> VoucherApplication:
     sale = _sale_get(sale)
     if sale.mode != SaleMode.LOTTERY:
         raise WalletError(_("この商品券は先着順で販売しています。"), code="not_a_lottery")
+    _eligibility_check(sale, user)
     _window_check(sale, timezone.now())
     units = _units(units, sale)
     try:
@@ -259,6 +286,7 @@ def voucher_reserve(*, user, sale, units, idempotency_key) -> VoucherReservation
         return replay
     if sale.mode != SaleMode.FIRST_COME:
         raise WalletError(_("この商品券は抽選で販売しています。"), code="lottery_sale")
+    _eligibility_check(sale, user)
     now = timezone.now()
     _window_check(sale, now)
     units = _units(units, sale)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from apps.wallet import services, vouchers
-from apps.wallet.constants import ReservationStatus, SaleMode
+from apps.wallet.constants import ReservationStatus, SaleEligibility, SaleMode
 from apps.wallet.expiry import points_expire
 from apps.wallet.models import Account, Entry, Lot, Merchant, Transaction, VoucherHolding, VoucherSale
 from apps.wallet.selectors import wallet_balance
@@ -43,6 +43,7 @@ class Wallet(RuleBasedStateMachine):
             stock=STOCK,
             per_person_cap=CAP,
             mode=SaleMode.FIRST_COME,
+            eligibility=SaleEligibility.ANYONE,
             opens_at=self.now - dt.timedelta(days=1),
             closes_at=self.now + dt.timedelta(days=10),
             purchase_until=self.now + dt.timedelta(days=10),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.identity.models import User
 from apps.wallet import vouchers
-from apps.wallet.constants import AccountKind, SaleMode
+from apps.wallet.constants import AccountKind, SaleEligibility, SaleMode
 from apps.wallet.models import Account, Transaction, VoucherHolding, VoucherReservation, VoucherSale
 from apps.wallet.services import wallet_reconcile
 
@@ -25,6 +25,7 @@ def make_sale(*, stock: int, cap: int) -> VoucherSale:
         code="rush",
         name="先着順の商品券",
         mode=SaleMode.FIRST_COME,
+        eligibility=SaleEligibility.ANYONE,  # the buyers are plain accounts: the race is about stock
         price=5000,
         premium_rate=20,
         stock=stock,

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import uuid
 
 import pytest
 from django.core import mail
@@ -13,7 +14,7 @@ from apps.demo.services import demo_accounts_load
 from apps.identity.models import User
 from apps.notifications.models import Notification
 from apps.wallet import tasks, vouchers
-from apps.wallet.constants import AccountKind, LotSource, SaleMode
+from apps.wallet.constants import AccountKind, LotSource, SaleEligibility, SaleMode
 from apps.wallet.models import (
     Account,
     Lot,
@@ -37,6 +38,8 @@ def make_sale(code="spring", mode=SaleMode.FIRST_COME, **overrides) -> VoucherSa
     values = {
         "name": "春のプレミアム商品券",
         "mode": mode,
+        # Stock, caps and payment are what these tests are about: any account may buy (eligibility: below).
+        "eligibility": SaleEligibility.ANYONE,
         "price": 10000,
         "premium_rate": 30,
         "stock": 10,
@@ -717,7 +720,8 @@ def test_english_readers_get_the_sales_english_name_on_pages_and_in_notices(
     assert "高松市プレミアム付きデジタル商品券（先着順）" in client.get("/wallet/vouchers/").content.decode()
 
     lottery = VoucherSale.objects.get(code="demo-lottery")
-    english, japanese = UserFactory(preferred_language="en"), UserFactory(preferred_language="ja")
+    english = verified(resident=True, preferred_language="en")
+    japanese = verified(resident=True, preferred_language="ja")
     for user in (english, japanese):
         vouchers.voucher_apply(user=user, sale=lottery, units=1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -727,3 +731,58 @@ def test_english_readers_get_the_sales_english_name_on_pages_and_in_notices(
     )
     assert names == {english.pk: lottery.name_en, japanese.pk: lottery.name}
     assert lottery.name_en in [m for m in mail.outbox if m.to == [english.email]][-1].subject
+
+
+# --- Who may buy ----------------------------------------------------------------------------------------
+
+
+def verified(*, resident: bool, **fields) -> User:
+    from apps.identity.models import IdentityVerification
+
+    user = UserFactory(**fields)
+    IdentityVerification.objects.create(
+        user=user, method="jpki", verified_at=timezone.now(), is_takamatsu_resident=resident
+    )
+    return user
+
+
+def test_a_residents_sale_is_only_for_card_verified_takamatsu_residents():
+    sale = make_sale(eligibility=SaleEligibility.RESIDENTS)
+    before = snapshot(sale)
+    for buyer, words in ((UserFactory(), "マイページから本人確認"), (verified(resident=False), "高松市外")):
+        with pytest.raises(WalletError) as refused:
+            vouchers.voucher_reserve(user=buyer, sale=sale, units=1, idempotency_key=uuid.uuid4().hex)
+        assert (refused.value.code, refused.value.status) == ("not_eligible", 403)
+        assert words in refused.value.detail
+    assert snapshot(sale) == before
+    reservation = vouchers.voucher_reserve(
+        user=verified(resident=True), sale=sale, units=1, idempotency_key=uuid.uuid4().hex
+    )
+    assert reservation.units == 1
+
+
+def test_a_verified_sale_takes_any_card_verified_person_into_the_lottery():
+    sale = make_sale(mode=SaleMode.LOTTERY, eligibility=SaleEligibility.VERIFIED)
+    assert code_of(lambda: vouchers.voucher_apply(user=UserFactory(), sale=sale, units=1)) == "not_eligible"
+    assert not VoucherApplication.objects.exists()
+    assert vouchers.voucher_apply(user=verified(resident=False), sale=sale, units=1).units == 1
+
+
+def test_the_sale_page_says_who_may_buy_and_leads_an_unverified_resident_to_verification(client):
+    sale = make_sale(code="residents", eligibility=SaleEligibility.RESIDENTS)
+    client.force_login(UserFactory())
+    page = client.get("/wallet/vouchers/sale/residents/").content.decode()
+    assert "マイナンバーカードで本人確認をした高松市民" in page and 'href="/identity/verify/"' in page
+    assert 'name="units"' not in page
+    for step in ({}, {"confirm": "1"}):
+        response = client.post(
+            "/wallet/vouchers/sale/residents/", {"units": 1, "idempotency_key": uuid.uuid4().hex, **step}
+        )
+        assert response.status_code == 403 and "マイページから本人確認" in response.content.decode()
+    assert snapshot(sale)[0] == 0 and not VoucherReservation.objects.exists()
+    english = client.get("/en/wallet/vouchers/sale/residents/").content.decode()
+    assert "Takamatsu residents" in english and "verified" in english
+
+    client.force_login(verified(resident=True))
+    page = client.get("/wallet/vouchers/sale/residents/").content.decode()
+    assert 'name="units"' in page and 'href="/identity/verify/"' not in page

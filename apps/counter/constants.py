@@ -83,3 +83,6 @@ DIRECT_RELATIONSHIPS = {
 
 SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed without doubt
 QR_PREFIX = "TKMC1:"
+
+
+MAX_COPIES = 10  # copies of one certificate in one request, as the paper form allows

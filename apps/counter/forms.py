@@ -10,11 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.mynumber import validate_no_my_number
 
-from .constants import CERTIFICATES, DIRECT_RELATIONSHIPS, PURPOSES, FormKind, Relationship
+from .constants import CERTIFICATES, DIRECT_RELATIONSHIPS, MAX_COPIES, PURPOSES, FormKind, Relationship
 
 NAME = {"max_length": 60, "validators": [validate_no_my_number]}
 ADDRESS = {"max_length": 200, "validators": [validate_no_my_number]}
-MAX_COPIES = 10
 
 
 def _text(label, *, required=True, **kw):
@@ -212,6 +211,7 @@ def field_labels(form: str) -> _Labels:
 def labelled_corrections(req) -> list:
     """The request's corrections, each with `field_label`: the field's label on the form, not its key."""
     labels = field_labels(req.form)
+    labels["copies"] = str(_("請求する証明書と通数"))
     corrections = list(req.corrections.all())
     for correction in corrections:
         correction.field_label = labels.get(correction.field, correction.field)
@@ -226,6 +226,35 @@ class CorrectionForm(forms.Form):
     def __init__(self, *args, fields: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = fields
+
+
+class CopiesCorrectionForm(forms.Form):
+    """The numbers of copies of each certificate on the request's form, changed at the counter."""
+
+    reason = forms.CharField(
+        label=_("通数を訂正する理由"), max_length=300, initial=_("窓口で請求者の申し出により変更"),
+        validators=[validate_no_my_number],
+    )  # fmt: skip
+
+    def __init__(self, *args, form: str, copies: dict[str, int], **kwargs):
+        # Its own prefix: on the desk page beside the other correction form, ids and names stay unique.
+        super().__init__(*args, prefix="copies", **kwargs)
+        reason = self.fields.pop("reason")
+        for code, (label, _slug) in CERTIFICATES[form].items():
+            self.fields[f"copies_{code}"] = forms.IntegerField(
+                label=_("%(label)s の通数") % {"label": label},
+                min_value=0,
+                max_value=MAX_COPIES,
+                initial=copies.get(code, 0),
+            )
+        self.fields["reason"] = reason
+
+    def copies(self) -> dict[str, int]:
+        return {
+            name.removeprefix("copies_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("copies_")
+        }
 
 
 class IdentityCheckForm(forms.Form):

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.catalogue.selectors import procedure_fees
@@ -24,16 +26,18 @@ from apps.documents.services import document_request
 from apps.notifications.services import notify
 
 from . import tokens
-from .constants import CERTIFICATES, AuditAction, FormKind, Relationship, RequestStatus
+from .constants import CERTIFICATES, MAX_COPIES, AuditAction, FormKind, Relationship, RequestStatus
 from .gaiji import fields_with_gaiji
 from .models import CounterAuditEntry, CounterCorrection, CounterRequest
 
 logger = logging.getLogger(__name__)
 
+DATE_FIELDS = ["requester_birth_date", "subject_birth_date"]
 CORRECTABLE_FIELDS = [
     "requester_name", "requester_address", "requester_phone", "subject_name", "subject_address",
-    "honseki", "hittosha", "recipient", "purpose_other",
+    "honseki", "hittosha", "recipient", "purpose_other", *DATE_FIELDS,
 ]  # fmt: skip
+COPIES_FIELD = "copies"  # corrected on its own form: the fee follows the number of copies
 
 
 class CounterError(ApplicationError):
@@ -164,9 +168,9 @@ def counter_request_correct(
 ) -> None:
     if field not in CORRECTABLE_FIELDS or field not in request.data:
         raise CounterError(_("この項目は訂正できません。"), code="field_not_correctable")
-    locked = CounterRequest.objects.select_for_update().get(pk=request.pk)
-    if locked.status in (RequestStatus.ISSUED, RequestStatus.CANCELLED) or locked.purged_at:
-        raise CounterError(_("交付済み・取り消し済みの申請は訂正できません。"), code="closed")
+    if field in DATE_FIELDS:
+        new_value = _date_typed(new_value)
+    locked = _correctable_locked(request)
     CounterCorrection.objects.create(
         request=locked,
         field=field,
@@ -178,6 +182,69 @@ def counter_request_correct(
     locked.data[field] = new_value
     locked.gaiji_fields = fields_with_gaiji(locked.data)
     locked.save(update_fields=["data", "gaiji_fields"])
+    _audit(locked, staff, AuditAction.CORRECT)
+
+
+def _correctable_locked(request: CounterRequest) -> CounterRequest:
+    locked = CounterRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status in (RequestStatus.ISSUED, RequestStatus.CANCELLED) or locked.purged_at:
+        raise CounterError(_("交付済み・取り消し済みの申請は訂正できません。"), code="closed")
+    return locked
+
+
+def _date_typed(value: str) -> str:
+    """A date as a clerk types it (1980-02-17, 1980/2/17, full-width digits), in ISO form; never future."""
+    match = re.fullmatch(
+        r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", unicodedata.normalize("NFKC", value).strip()
+    )
+    try:
+        typed = dt.date(*(int(part) for part in match.groups())) if match else None
+    except ValueError:
+        typed = None
+    if typed is None:
+        raise CounterError(_("日付は 1980-02-17 のように入力してください。"), code="invalid_value")
+    if typed > timezone.localdate():
+        raise CounterError(_("生年月日に未来の日付は入力できません。"), code="invalid_value")
+    return typed.isoformat()
+
+
+def copies_text(form: str, copies: dict[str, int]) -> str:
+    """「住民票の写し（世帯全員） 2通、記載事項証明書 1通」: copies as the form and the record show them."""
+    certificates = CERTIFICATES[form]
+    return _("、").join(
+        _("%(label)s %(n)d通") % {"label": certificates[code][0], "n": n}
+        for code, n in copies.items()
+        if code in certificates
+    )
+
+
+@transaction.atomic
+def counter_request_copies_correct(
+    *, staff, request: CounterRequest, copies: dict[str, int], reason: str
+) -> None:
+    """The resident asks for other numbers of copies at the counter: recorded like any correction, and
+    the fee follows."""
+    certificates = CERTIFICATES[request.form]
+    if set(copies) - set(certificates) or any(not 0 <= n <= MAX_COPIES for n in copies.values()):
+        raise CounterError(
+            _("通数は0〜%(max)d通で入力してください。") % {"max": MAX_COPIES}, code="invalid_value"
+        )
+    wanted = {code: n for code, n in copies.items() if n}
+    if not wanted:
+        raise CounterError(_("1通以上を請求してください。"), code="no_copies")
+    locked = _correctable_locked(request)
+    before = locked.data.get(COPIES_FIELD) or {}
+    if wanted == before:
+        raise CounterError(_("通数は変わっていません。"), code="unchanged")
+    with translation.override("ja"):  # the record is printed on the city's Japanese form
+        old_value, new_value = copies_text(locked.form, before), copies_text(locked.form, wanted)
+    CounterCorrection.objects.create(
+        request=locked, field=COPIES_FIELD, old_value=old_value, new_value=new_value, reason=reason,
+        staff=staff,
+    )  # fmt: skip
+    locked.data[COPIES_FIELD] = wanted
+    locked.fee_yen = fee_total(form=locked.form, copies=wanted)
+    locked.save(update_fields=["data", "fee_yen"])
     _audit(locked, staff, AuditAction.CORRECT)
 
 

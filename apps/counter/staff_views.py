@@ -19,7 +19,14 @@ from apps.identity.constants import Role
 
 from . import selectors, services
 from .constants import CERTIFICATES
-from .forms import CorrectionForm, IdentityCheckForm, LookupForm, field_labels, labelled_corrections
+from .forms import (
+    CopiesCorrectionForm,
+    CorrectionForm,
+    IdentityCheckForm,
+    LookupForm,
+    field_labels,
+    labelled_corrections,
+)
 from .services import CORRECTABLE_FIELDS, CounterError
 
 DESK_SESSION_KEY = "counter.desk.request_ids"
@@ -90,6 +97,9 @@ def desk(request, pk):
             ],
             "certificates": CERTIFICATES[counter_request.form],
             "correction_form": CorrectionForm(fields=fields),
+            "copies_form": CopiesCorrectionForm(
+                form=counter_request.form, copies=counter_request.data.get("copies") or {}
+            ),
             "identity_form": IdentityCheckForm(
                 needs_proxy_letter=services.needs_proxy_letter(counter_request)
             ),
@@ -117,6 +127,34 @@ def correct(request, pk):
         try:
             services.counter_request_correct(staff=request.user, request=counter_request, **form.cleaned_data)
             messages.success(request, _("訂正しました（元の内容は記録に残ります）。"))
+        except CounterError as exc:
+            messages.error(request, exc.detail)
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("counter_staff:desk", pk=counter_request.pk)
+
+
+@counter_staff_required
+@require_POST
+def correct_copies(request, pk):
+    counter_request = _desk_request(request, pk)
+    form = CopiesCorrectionForm(
+        request.POST, form=counter_request.form, copies=counter_request.data.get("copies") or {}
+    )
+    if form.is_valid():
+        try:
+            services.counter_request_copies_correct(
+                staff=request.user,
+                request=counter_request,
+                copies=form.copies(),
+                reason=form.cleaned_data["reason"],
+            )
+            counter_request.refresh_from_db()
+            messages.success(
+                request,
+                _("通数を訂正しました。手数料は %(fee)s 円です（元の内容は記録に残ります）。")
+                % {"fee": f"{counter_request.fee_yen:,}"},
+            )
         except CounterError as exc:
             messages.error(request, exc.detail)
     else:

@@ -20,6 +20,11 @@ staff_patterns = (
         path("staff/counter/dashboard/", staff_views.dashboard, name="dashboard"),
         path("staff/counter/requests/<uuid:pk>/", staff_views.desk, name="desk"),
         path("staff/counter/requests/<uuid:pk>/correct/", staff_views.correct, name="correct"),
+        path(
+            "staff/counter/requests/<uuid:pk>/correct/copies/",
+            staff_views.correct_copies,
+            name="correct_copies",
+        ),
         path("staff/counter/requests/<uuid:pk>/print/", staff_views.print_form, name="print"),
         path("staff/counter/requests/<uuid:pk>/issue/", staff_views.issue, name="issue"),
     ],

@@ -165,3 +165,86 @@ def test_residents_are_reminded_before_an_unused_code_expires_once():
     with time_machine.travel(created.request.expires_at - dt.timedelta(hours=12)):
         assert services.counter_expiry_reminders_send() == 1
         assert services.counter_expiry_reminders_send() == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("1980-2-18", "1980-02-18"), ("１９８０／０２／１８", "1980-02-18"), ("1980年2月18日", "1980-02-18")],
+)
+def test_a_birth_date_is_corrected_as_a_clerk_types_it(typed, kept):
+    created = create(UserFactory())
+    services.counter_request_correct(
+        staff=UserFactory(),
+        request=created.request,
+        field="requester_birth_date",
+        new_value=typed,
+        reason="誤記",
+    )
+    row = CounterRequest.objects.get(pk=created.request.pk)
+    assert row.data["requester_birth_date"] == kept
+    assert CounterCorrection.objects.get(request=row).old_value == "1980-02-17"
+
+
+@pytest.mark.parametrize("typed", ["1980-02-30", "昭和55年2月17日", "2999-01-01", ""])
+def test_a_date_that_is_not_one_or_in_the_future_is_refused_and_changes_nothing(typed):
+    created = create(UserFactory())
+    with pytest.raises(CounterError) as refused:
+        services.counter_request_correct(
+            staff=UserFactory(),
+            request=created.request,
+            field="subject_birth_date",
+            new_value=typed,
+            reason="r",
+        )
+    assert refused.value.code == "invalid_value"
+    assert CounterRequest.objects.get(pk=created.request.pk).data["subject_birth_date"] == "1980-02-17"
+    assert not CounterCorrection.objects.exists()
+
+
+def test_other_numbers_of_copies_change_the_fee_and_are_recorded():
+    created = create(UserFactory())
+    staff = UserFactory()
+    services.counter_request_copies_correct(
+        staff=staff, request=created.request, copies={"juminhyo_all": 2, "kisai": 1}, reason="申し出"
+    )
+    row = CounterRequest.objects.get(pk=created.request.pk)
+    assert row.data["copies"] == {"juminhyo_all": 2, "kisai": 1}
+    assert row.fee_yen == services.fee_total(form="juminhyo", copies={"juminhyo_all": 2, "kisai": 1}) > 350
+    correction = CounterCorrection.objects.get(request=row)
+    assert (correction.field, correction.old_value) == ("copies", "住民票の写し（世帯全員） 1通")
+    assert correction.new_value == "住民票の写し（世帯全員） 2通、住民票記載事項証明書 1通"
+    assert CounterAuditEntry.objects.filter(request=row, action="correct", staff=staff).exists()
+
+
+@pytest.mark.parametrize(
+    ("copies", "code"),
+    [
+        ({"juminhyo_all": 0}, "no_copies"),
+        ({"juminhyo_all": 11}, "invalid_value"),
+        ({"juminhyo_all": -1}, "invalid_value"),
+        ({"inkan": 1}, "invalid_value"),  # a certificate of another form
+        ({"juminhyo_all": 1}, "unchanged"),
+    ],
+)
+def test_bad_numbers_of_copies_are_refused_and_change_nothing(copies, code):
+    created = create(UserFactory())
+    with pytest.raises(CounterError) as refused:
+        services.counter_request_copies_correct(
+            staff=UserFactory(), request=created.request, copies=copies, reason="r"
+        )
+    assert refused.value.code == code
+    row = CounterRequest.objects.get(pk=created.request.pk)
+    assert (row.data["copies"], row.fee_yen) == ({"juminhyo_all": 1}, 350)
+    assert not CounterCorrection.objects.exists()
+
+
+def test_an_issued_request_keeps_its_copies():
+    created = create(UserFactory())
+    staff = UserFactory()
+    services.counter_request_scan(staff=staff, request=created.request)
+    services.counter_request_issue(staff=staff, request=created.request, identity_checked=["my_number_card"])
+    with pytest.raises(CounterError) as refused:
+        services.counter_request_copies_correct(
+            staff=staff, request=created.request, copies={"juminhyo_all": 3}, reason="r"
+        )
+    assert refused.value.code == "closed"

@@ -110,6 +110,21 @@ def test_the_clerk_scans_sees_corrects_prints_and_issues(clerk, demo):
     assert CounterRequest.objects.get().data["recipient"] == "高松市役所"
     html = clerk.get(desk).content.decode()
     assert "提出先: 「株式会社さぬき" in html and "recipient:" not in html  # the form's label, not the key
+    clerk.post(
+        desk + "correct/copies/",
+        {
+            "copies-copies_juminhyo_all": "2",
+            "copies-copies_juminhyo_some": "0",
+            "copies-copies_kisai": "0",
+            "copies-copies_joshohyo": "0",
+            "copies-reason": "申し出",
+        },
+    )
+    assert CounterRequest.objects.get().data["copies"] == {"juminhyo_all": 2}
+    html = clerk.get(desk).content.decode()
+    assert html.count('id="id_reason"') == 1  # the two correction forms keep their ids apart
+    assert "請求する証明書と通数: 「住民票の写し（世帯全員） 1通」→「住民票の写し（世帯全員） 2通」" in html
+    assert f"{CounterRequest.objects.get().fee_yen:,} 円" in html
     printed = clerk.post(desk + "print/")
     assert printed["Location"].startswith("/documents/")
     assert clerk.post(desk + "issue/", {}).status_code == 302  # no identity document seen: refused

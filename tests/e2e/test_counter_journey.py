@@ -81,7 +81,7 @@ def test_residents_prepare_forms_and_a_clerk_serves_them(
     desk.get_by_label("訂正する項目").select_option("recipient")
     desk.get_by_label("正しい内容").fill("高松市役所 市民課")
     desk.get_by_label("訂正の理由").fill("提出先の書き間違い")
-    desk.get_by_role("button", name="訂正する").click()
+    desk.get_by_role("button", name="訂正する", exact=True).click()
     expect(desk.locator("main")).to_contain_text("提出先の書き間違い")
 
     desk.get_by_role("button", name="申請書（PDF）を作成して印刷する").click()

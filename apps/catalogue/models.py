@@ -221,7 +221,8 @@ class ZeroResultQueryDay(models.Model):
     """A query that found nothing, in the search's normal form and cut short, with how often that day."""
 
     day = models.DateField(_("日付"))
-    query = models.CharField(_("検索語"), max_length=50)
+    # Never holds a My Number: services.usage_search_count keeps such a query's count but not its text.
+    query = models.CharField(_("検索語"), max_length=50, validators=[validate_no_my_number])
     count = models.PositiveIntegerField(_("回数"), default=0)
 
     class Meta:
@@ -236,7 +237,7 @@ class ZeroResultQueryDay(models.Model):
 class UsageFlushBatch(models.Model):
     """A batch of counts already added to the tables: storing it again would count twice."""
 
-    batch_id = models.CharField(max_length=64, unique=True)
+    batch_id = models.CharField(max_length=64, unique=True, editable=False)  # the tally's, not typed
     flushed_at = models.DateTimeField()
 
     def __str__(self) -> str:

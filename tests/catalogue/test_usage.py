@@ -114,7 +114,16 @@ def _my_number() -> str:
     return first + str(check_digit(first))
 
 
-@pytest.mark.parametrize("query", [_my_number(), "087-839-2011", "０８７８３９２０１１", "taro@example.jp"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        _my_number(),
+        f"{NOTHING} {_my_number()[:4]} {_my_number()[4:8]} {_my_number()[8:]}",
+        "087-839-2011",
+        "０８７８３９２０１１",
+        "taro@example.jp",
+    ],
+)
 def test_a_query_that_looks_personal_is_counted_but_its_text_is_not_kept(client, query):
     client.get("/procedures/", {"q": query})
     services.usage_flush()

@@ -212,19 +212,23 @@ def test_no_count_is_lost_when_bumps_and_drains_run_at_once_on_redis(redis_cache
         for _ in range(per_thread):
             tally.add("k")
 
+    def drain_once():
+        for batch in tally.batches():
+            for field, n in batch.counts.items():
+                drained[field] = drained.get(field, 0) + n
+            tally.done(batch.id)
+
     def drain():
         while not stop.is_set():
-            for batch in tally.batches():
-                for field, n in batch.counts.items():
-                    drained[field] = drained.get(field, 0) + n
-                tally.done(batch.id)
+            drain_once()
 
     drainer = threading.Thread(target=drain)
     drainer.start()
     _run_threads([bump] * bumps)
     stop.set()
     drainer.join(timeout=60)
-    drain()  # what came in after the drainer's last turn
+    drain_once()  # what came in after the drainer's last turn
+    assert drained and tally.batches() == []
     assert drained == {"k": bumps * per_thread}
 
 

@@ -39,10 +39,11 @@ SERVER_LOG = RESULTS_DIR / "catalogue_pages.gunicorn.log"
 LUA_SCRIPT = BENCH / "wrk_paths.lua"
 DATA_FILES = [ROOT / "apps" / "catalogue" / "data" / n for n in ("sections.csv", "procedures.csv")]
 
-DB_NAME = "takamatsu_bench"
+# Another database or Redis db lets two checkouts run the benchmark on one machine without clashing.
+DB_NAME = os.environ.get("CATALOGUE_BENCH_DB", "takamatsu_bench")
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = os.environ.get("CATALOGUE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 TARGET_PROCEDURES = 1000
 TARGET_RATIO = 0.5  # SPEC §5: the list page serves at least half the requests/s of a bare view
 # A run during which programs other than gunicorn and wrk used more than this share of the cores is
@@ -482,7 +483,7 @@ def main() -> int:
     started = time.monotonic()
     env = server_env()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    step(f"fresh database {DB_NAME}, flush Redis db 14")
+    step(f"fresh database {DB_NAME}, flush Redis {REDIS_URL}")
     database_recreate(create=True)
     redis_flush()
     server = None
@@ -509,7 +510,7 @@ def main() -> int:
         if server is not None:
             step("stop gunicorn")
             server_stop(server)
-        step(f"drop database {DB_NAME}, flush Redis db 14")
+        step(f"drop database {DB_NAME}, flush Redis {REDIS_URL}")
         database_recreate(create=False)
         redis_flush()
 

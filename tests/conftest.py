@@ -60,11 +60,14 @@ def _japanese_by_default():
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from apps.catalogue.selectors import catalogue_version_forget
+    from apps.core.tally import tally_local_clear
 
-    cache.clear()
+    cache.clear()  # on Redis this also drops the tallies (same database)
+    tally_local_clear()
     catalogue_version_forget()
     yield
     cache.clear()
+    tally_local_clear()
     catalogue_version_forget()
 
 

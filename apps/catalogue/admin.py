@@ -1,13 +1,21 @@
+import csv
+import io
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
 from apps.core.errors import ApplicationError
 
-from . import services
+from . import selectors, services
 from .importing import IMPORT_FORMATS, ImportFileError, ProcedureResource, check_size
 from .models import Category, LifeEvent, Procedure, Section
 
@@ -56,6 +64,61 @@ class ProcedureAdmin(CatalogueChangeMixin, ImportExportModelAdmin):
     list_select_related = ("section",)
     actions = ["publish", "unpublish"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # import-export's change list with a link to the usage figures.
+    import_export_change_list_template = "admin/catalogue/procedure/change_list.html"
+
+    def get_urls(self):
+        usage = [
+            path(
+                "usage/",
+                self.admin_site.admin_view(require_safe(self.usage_view)),
+                name="catalogue_procedure_usage",
+            ),
+            path(
+                "usage.csv",
+                self.admin_site.admin_view(require_safe(self.usage_csv_view)),
+                name="catalogue_procedure_usage_csv",
+            ),
+        ]
+        return usage + super().get_urls()  # before the change view's catch-all <object_id>/
+
+    def _usage_days(self, request) -> int:
+        # Who may edit the catalogue may see how it is used (the catalogue admin role).
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            days = int(request.GET.get("days", ""))
+        except ValueError:
+            days = 30
+        return days if days in selectors.USAGE_PERIODS else 30
+
+    def usage_view(self, request):
+        days = self._usage_days(request)
+        services.usage_flush()  # up to this moment, and in the embedded default where no beat runs
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("手続き一覧の利用状況"),
+            "periods": selectors.USAGE_PERIODS,
+            "summary": selectors.usage_summary(days=days),
+        }
+        return TemplateResponse(request, "admin/catalogue/procedure/usage.html", context)
+
+    def usage_csv_view(self, request):
+        days = self._usage_days(request)
+        services.usage_flush()
+        start, end = selectors.usage_period(days=days)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["slug", "title", "published", "views", "counter_forms", "from", "to"])
+        for u in selectors.usage_by_procedure(start=start, end=end):
+            writer.writerow(
+                [u.slug, u.title, "true" if u.published else "false", u.views, u.counter_forms, start, end]
+            )
+        # A BOM, as in the open-data CSV: Excel in Japan then reads the file as UTF-8.
+        response = HttpResponse(("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="procedure-usage-{start}-{end}.csv"'
+        return response
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ApplicationError):

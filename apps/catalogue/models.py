@@ -177,3 +177,68 @@ class Procedure(BilingualMixin, models.Model):
     @property
     def keyword_list(self) -> list[str]:
         return [k.strip() for k in self.keywords.split("|") if k.strip()]
+
+
+# --- Usage figures (SPEC §1: the catalogue admin sees usage figures) -----------------------------------
+# Only counts per day are kept: no user, session or address, and every row is purged after
+# TAKAMATSU_USAGE_RETENTION_DAYS. Counts reach these tables in batches (services.usage_flush).
+
+
+class ProcedureUsageDay(models.Model):
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="usage_days", verbose_name=_("手続き")
+    )
+    day = models.DateField(_("日付"))
+    views = models.PositiveIntegerField(_("詳細ページの表示回数"), default=0)
+    counter_forms = models.PositiveIntegerField(_("書かない窓口の申請書作成数"), default=0)
+
+    class Meta:
+        verbose_name = _("手続きの利用数（日別）")
+        verbose_name_plural = _("手続きの利用数（日別）")
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "day"], name="procedure_usage_one_row_per_day")
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_id} {self.day}"
+
+
+class SearchUsageDay(models.Model):
+    day = models.DateField(_("日付"), unique=True)
+    searches = models.PositiveIntegerField(_("検索回数"), default=0)
+    zero_results = models.PositiveIntegerField(_("結果が0件の検索"), default=0)
+
+    class Meta:
+        verbose_name = _("検索の回数（日別）")
+        verbose_name_plural = _("検索の回数（日別）")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class ZeroResultQueryDay(models.Model):
+    """A query that found nothing, in the search's normal form and cut short, with how often that day."""
+
+    day = models.DateField(_("日付"))
+    # Never holds a My Number: services.usage_search_count keeps such a query's count but not its text.
+    query = models.CharField(_("検索語"), max_length=50, validators=[validate_no_my_number])
+    count = models.PositiveIntegerField(_("回数"), default=0)
+
+    class Meta:
+        verbose_name = _("結果が0件だった検索語（日別）")
+        verbose_name_plural = _("結果が0件だった検索語（日別）")
+        constraints = [models.UniqueConstraint(fields=["day", "query"], name="zero_result_query_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.count}"
+
+
+class UsageFlushBatch(models.Model):
+    """A batch of counts already added to the tables: storing it again would count twice."""
+
+    batch_id = models.CharField(max_length=64, unique=True, editable=False)  # the tally's, not typed
+    flushed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.batch_id

@@ -7,16 +7,21 @@ constant number of SQL queries however many procedures match.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import get_language
 
 from . import search
 from .constants import Channel
-from .models import Category, LifeEvent, Procedure
+from .models import Category, LifeEvent, Procedure, SearchUsageDay, ZeroResultQueryDay
 
 VERSION_KEY = "catalogue:version"
 
@@ -243,3 +248,91 @@ def category_list() -> list[Category]:
 def procedure_fees(*, slugs: list[str]) -> dict[str, int | None]:
     """Fee in yen per procedure slug (None when free), as curated in the catalogue."""
     return dict(Procedure.objects.filter(slug__in=slugs).values_list("slug", "fee_yen"))
+
+
+# --- Usage figures -------------------------------------------------------------------------------------
+
+USAGE_PERIODS = (7, 30, 90)  # days the catalogue admin can choose between
+
+
+@dataclass
+class ProcedureUsage:
+    pk: int
+    slug: str
+    title: str
+    published: bool
+    views: int
+    counter_forms: int
+
+
+@dataclass
+class UsageSummary:
+    days: int
+    start: dt.date
+    end: dt.date
+    views: int
+    counter_forms: int
+    searches: int
+    zero_result_searches: int
+    top: list[ProcedureUsage]
+    unviewed: list[ProcedureUsage]
+    zero_result_queries: list[tuple[str, int]]
+    query_min_count: int
+
+
+def usage_period(*, days: int, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The last `days` days, today included (local dates)."""
+    end = today or timezone.localdate()
+    return end - dt.timedelta(days=days - 1), end
+
+
+def usage_by_procedure(*, start: dt.date, end: dt.date) -> list[ProcedureUsage]:
+    """Every published procedure, and any other used in the period, with its counts; most viewed first."""
+    in_period = Q(usage_days__day__gte=start, usage_days__day__lte=end)
+    rows = Procedure.objects.annotate(
+        period_views=Coalesce(Sum("usage_days__views", filter=in_period), 0),
+        period_forms=Coalesce(Sum("usage_days__counter_forms", filter=in_period), 0),
+    ).values_list("pk", "slug", "title", "title_en", "published", "period_views", "period_forms")
+    english = (get_language() or "ja").startswith("en")
+    result = [
+        ProcedureUsage(pk, slug, (title_en or title) if english else title, published, views, forms)
+        for pk, slug, title, title_en, published, views, forms in rows
+        if published or views or forms
+    ]
+    result.sort(key=lambda u: (-u.views, -u.counter_forms, u.slug))
+    return result
+
+
+def usage_summary(*, days: int, today: dt.date | None = None, top: int = 20) -> UsageSummary:
+    """What the catalogue admin sees for the last `days` days.
+
+    Zero-result queries searched fewer than TAKAMATSU_USAGE_QUERY_MIN_COUNT times in the period are left
+    out: a query typed once may be personal (a name), and is never shown.
+    """
+    start, end = usage_period(days=days, today=today)
+    procedures = usage_by_procedure(start=start, end=end)
+    searches = SearchUsageDay.objects.filter(day__gte=start, day__lte=end).aggregate(
+        searches=Coalesce(Sum("searches"), 0), zero=Coalesce(Sum("zero_results"), 0)
+    )
+    min_count = settings.TAKAMATSU_USAGE_QUERY_MIN_COUNT
+    queries = (
+        ZeroResultQueryDay.objects.filter(day__gte=start, day__lte=end)
+        .values("query")
+        .annotate(total=Sum("count"))
+        .filter(total__gte=min_count)
+        .order_by("-total", "query")
+        .values_list("query", "total")[:50]
+    )
+    return UsageSummary(
+        days=days,
+        start=start,
+        end=end,
+        views=sum(u.views for u in procedures),
+        counter_forms=sum(u.counter_forms for u in procedures),
+        searches=searches["searches"],
+        zero_result_searches=searches["zero"],
+        top=[u for u in procedures if u.views][:top],
+        unviewed=sorted((u for u in procedures if u.published and not u.views), key=lambda u: u.slug),
+        zero_result_queries=list(queries),
+        query_min_count=min_count,
+    )

@@ -1,16 +1,51 @@
+from collections.abc import Callable
+from functools import wraps
+
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from apps.core.cache import cache_public_page
 
-from . import selectors
+from . import selectors, services
 from .constants import Channel
 from .models import Procedure
 
 PAGE_SIZE = 20
+# The list page says how many procedures matched; kept with the cached page so a hit can be counted.
+RESULT_COUNT_HEADER = "X-Result-Count"
+
+
+def counted(count: Callable[..., None]):
+    """Count every page a GET is served, from the page cache or not: this wraps around the cache."""
+
+    def decorator(view: Callable[..., HttpResponse]):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if request.method == "GET" and response.status_code == 200:
+                count(request, response, **kwargs)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _count_search(request: HttpRequest, response: HttpResponse) -> None:
+    get = request.GET
+    # A search is what the search box sends: a query, first page, no facet (refining is not searching).
+    facets = ("life_event", "category", "channel")
+    if get.get("page", "1") not in ("", "1") or any(get.get(f) for f in facets):
+        return
+    results = response.get(RESULT_COUNT_HEADER, "")
+    services.usage_search_count(query=get.get("q", ""), results=int(results) if results.isdigit() else None)
+
+
+def _count_view(request: HttpRequest, response: HttpResponse, *, slug: str) -> None:
+    services.usage_view_count(slug=slug)
 
 
 def _filters(request) -> dict[str, str]:
@@ -31,7 +66,8 @@ def home(request):
 
 
 @require_safe
-@cache_public_page(selectors.catalogue_version)
+@counted(_count_search)
+@cache_public_page(selectors.catalogue_version, keep_headers=(RESULT_COUNT_HEADER,))
 def procedure_list(request):
     filters = _filters(request)
     try:
@@ -44,7 +80,7 @@ def procedure_list(request):
     page = paginator.get_page(page_number)
     params = request.GET.copy()
     params.pop("page", None)
-    return render(
+    response = render(
         request,
         "catalogue/procedure_list.html",
         {
@@ -56,6 +92,8 @@ def procedure_list(request):
             "channels": Channel.choices,
         },
     )
+    response[RESULT_COUNT_HEADER] = str(result.count)
+    return response
 
 
 def counter_form_url(procedure: Procedure) -> str:
@@ -69,6 +107,7 @@ def counter_form_url(procedure: Procedure) -> str:
 
 
 @require_safe
+@counted(_count_view)
 @cache_public_page(selectors.catalogue_version)
 def procedure_detail(request, slug: str):
     try:

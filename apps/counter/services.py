@@ -11,6 +11,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.catalogue.selectors import procedure_fees
+from apps.catalogue.services import usage_counter_form_count
 from apps.core.errors import ApplicationError
 from apps.core.signals import procedure_completed
 from apps.documents.services import document_request
@@ -68,6 +70,10 @@ def _serialisable(data: dict) -> dict:
     return out
 
 
+def _certificate_slugs(form: str, data: dict) -> list[str]:
+    return [CERTIFICATES[form][code][1] for code, n in data["copies"].items() if n]
+
+
 def counter_request_create(*, user, form: str, cleaned: dict, prefilled: bool = False) -> CreatedRequest:
     """Store a filled form and give it a fresh QR token and short code (valid for the set period)."""
     data = _serialisable({k: v for k, v in cleaned.items() if not k.startswith("copies_")})
@@ -92,6 +98,8 @@ def counter_request_create(*, user, form: str, cleaned: dict, prefilled: bool = 
                     created_at=now,
                     expires_at=now + dt.timedelta(days=settings.TAKAMATSU_COUNTER_VALID_DAYS),
                 )
+            # The catalogue's usage figures: one form made for each procedure whose certificate it asks for.
+            transaction.on_commit(partial(usage_counter_form_count, slugs=_certificate_slugs(form, data)))
             return CreatedRequest(request=request, token=token, short_code=short_code)
         except IntegrityError:
             continue

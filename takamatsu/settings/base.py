@@ -254,6 +254,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.identity.tasks.certificate_expiry_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Page views and searches are counted in Redis; this moves them into the database.
+    "catalogue-usage-flush": {
+        "task": "apps.catalogue.tasks.usage_flush",
+        "schedule": env.float("TAKAMATSU_USAGE_FLUSH_SECONDS", default=300.0),
+    },
+    "catalogue-usage-purge": {
+        "task": "apps.catalogue.tasks.usage_purge",
+        "schedule": crontab(hour=3, minute=55),
+    },
 }
 
 # NOTIFICATIONS AND DOCUMENTS
@@ -276,6 +285,14 @@ TAKAMATSU_COUNTER_LOOKUP_FAILURES = 20  # failed lookups per clerk within the wi
 TAKAMATSU_COUNTER_LOOKUP_WINDOW = 600
 TAKAMATSU_DOCUMENT_RETENTION_DAYS = env.int("TAKAMATSU_DOCUMENT_RETENTION_DAYS", default=30)
 TAKAMATSU_PDF_FONT = BASE_DIR / "static" / "fonts" / "ipaexg.ttf"
+
+# CATALOGUE USAGE FIGURES
+# Daily counts only (no user, session or address); what residents searched for is free text and may be
+# personal, so every usage row is purged after this many days.
+TAKAMATSU_USAGE_RETENTION_DAYS = env.int("TAKAMATSU_USAGE_RETENTION_DAYS", default=90)
+# A query that found nothing is shown only when searched at least this often in the period shown: a
+# one-off query (perhaps someone's name) never is.
+TAKAMATSU_USAGE_QUERY_MIN_COUNT = env.int("TAKAMATSU_USAGE_QUERY_MIN_COUNT", default=3)
 
 # IMPORT / EXPORT
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -80,6 +80,7 @@ def voucher_sale_row(*, user, code: str) -> SaleRow:
         raise Http404
     state = voucher_sale_state(sale)
     holding = VoucherHolding.objects.filter(user=user, sale=sale).values_list("units", flat=True).first()
+    verification = verification_get(user=user)
     return SaleRow(
         sale=sale,
         state=state,
@@ -87,8 +88,8 @@ def voucher_sale_row(*, user, code: str) -> SaleRow:
         application=VoucherApplication.objects.filter(user=user, sale=sale).first(),
         holding_units=holding or 0,
         left=max(sale.stock - sale.reserved, 0),
-        refusal=eligibility_refusal(sale=sale, user=user),
-        unverified=verification_get(user=user) is None,
+        refusal=eligibility_refusal(sale=sale, verification=verification),
+        unverified=verification is None,
     )
 
 

@@ -76,11 +76,11 @@ def _sale_get(sale) -> VoucherSale:
     return found
 
 
-def eligibility_refusal(*, sale: VoucherSale, user) -> str:
-    """Why `user` may not apply for or buy `sale` ("" if they may), in words that say what to do."""
+def eligibility_refusal(*, sale: VoucherSale, verification) -> str:
+    """Why the person with this IdentityVerification (None: not verified) may not apply for or buy `sale`
+    ("" if they may), in words that say what to do."""
     if sale.eligibility == SaleEligibility.ANYONE:
         return ""
-    verification = verification_get(user=user)
     if verification is None:
         if sale.eligibility == SaleEligibility.RESIDENTS:
             return _(
@@ -96,7 +96,7 @@ def eligibility_refusal(*, sale: VoucherSale, user) -> str:
 
 
 def _eligibility_check(sale: VoucherSale, user) -> None:
-    if refusal := eligibility_refusal(sale=sale, user=user):
+    if refusal := eligibility_refusal(sale=sale, verification=verification_get(user=user)):
         raise WalletError(refusal, code="not_eligible", status=403)
 
 

@@ -1,6 +1,3 @@
-import csv
-import io
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -14,6 +11,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
 from apps.core.errors import ApplicationError
+from apps.core.textfiles import excel_csv
 
 from . import selectors, services
 from .importing import IMPORT_FORMATS, ImportFileError, ProcedureResource, check_size
@@ -108,15 +106,14 @@ class ProcedureAdmin(CatalogueChangeMixin, ImportExportModelAdmin):
         days = self._usage_days(request)
         services.usage_flush()
         start, end = selectors.usage_period(days=days)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["slug", "title", "published", "views", "counter_forms", "from", "to"])
-        for u in selectors.usage_by_procedure(start=start, end=end):
-            writer.writerow(
+        body = excel_csv(
+            ["slug", "title", "published", "views", "counter_forms", "from", "to"],
+            (
                 [u.slug, u.title, "true" if u.published else "false", u.views, u.counter_forms, start, end]
-            )
-        # A BOM, as in the open-data CSV: Excel in Japan then reads the file as UTF-8.
-        response = HttpResponse(("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+                for u in selectors.usage_by_procedure(start=start, end=end)
+            ),
+        )
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="procedure-usage-{start}-{end}.csv"'
         return response
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from django.core.cache import cache
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from apps.core.errors import NotFound
+from apps.core.textfiles import excel_csv
 
 from . import selectors
 from .constants import Channel
@@ -102,25 +101,27 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+def _csv_row(row: dict) -> list:
+    for name in ("life_events", "categories", "channels"):
+        row[name] = "|".join(row[name])
+    row["requires_my_number_card"] = "true" if row["requires_my_number_card"] else "false"
+    row["fee_yen"] = "" if row["fee_yen"] is None else row["fee_yen"]
+    row["updated_at"] = row["updated_at"].isoformat()
+    return [row[c] for c in CSV_COLUMNS]
+
+
 @router.get("/procedures.csv", summary="The published catalogue as CSV (UTF-8 with BOM)")
 def procedure_csv(request: HttpRequest):
     key = f"api:procedures.csv:{selectors.catalogue_version()}:{request.get_host()}"
     body = cache.get(key)
     if body is None:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        for p in selectors.procedure_export_rows():
-            row = serialize(request, p)
-            for name in ("life_events", "categories", "channels"):
-                row[name] = "|".join(row[name])
-            row["requires_my_number_card"] = "true" if row["requires_my_number_card"] else "false"
-            row["fee_yen"] = "" if row["fee_yen"] is None else row["fee_yen"]
-            row["updated_at"] = row["updated_at"].isoformat()
-            writer.writerow([row[c] for c in CSV_COLUMNS])
-        body = "\ufeff" + out.getvalue()
+        # Open data, read by programs: the documented values, not defused for spreadsheets.
+        body = excel_csv(
+            CSV_COLUMNS, (_csv_row(serialize(request, p)) for p in selectors.procedure_export_rows()),
+            guard_formulas=False,
+        )  # fmt: skip
         cache.set(key, body, 600)
-    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="takamatsu-procedures.csv"'
     return response
 

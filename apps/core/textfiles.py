@@ -1,4 +1,8 @@
-"""Text of an uploaded CSV as Japanese residents and offices produce it."""
+"""CSV as Japanese residents and offices produce it (uploads) and open it (downloads)."""
+
+import csv
+import io
+from collections.abc import Iterable
 
 
 def decode_japanese_csv(data: bytes) -> str:
@@ -14,3 +18,22 @@ def decode_japanese_csv(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("cp932")
+
+
+def _spreadsheet_safe(value):
+    # Text opened in a spreadsheet must not run as a formula (CSV injection): a leading =, +, -, @, tab or
+    # CR makes it one, so such a cell is kept as text with a leading apostrophe. Numbers stay numbers.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def excel_csv(header: Iterable[str], rows: Iterable[Iterable], *, guard_formulas: bool = True) -> bytes:
+    """CSV as Excel in Japan opens it: UTF-8 with BOM, CRLF, a header row. Text cells that a spreadsheet
+    would run as formulas are defused unless `guard_formulas` is off (open data read by programs)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_spreadsheet_safe(cell) for cell in row] if guard_formulas else row)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -9,14 +9,14 @@ land on top of the settled balance: the amount settled is the balance read under
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from apps.core.textfiles import excel_csv
 
 from .constants import AccountKind, TransactionKind
 from .merchants import has_bank_details
@@ -94,33 +94,23 @@ def settlement_run(*, operator=None, run_date: dt.date | None = None) -> Settlem
     return result
 
 
-def _csv_cell(value) -> str:
-    text = str(value)
-    # A shop name opened in a spreadsheet must not run as a formula (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def settlement_csv(*, settlements) -> bytes:
-    """The settlements as CSV for the city's payments: UTF-8 with BOM (Excel in Japan), CRLF, header row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for s in settlements:
-        m = s.merchant
-        writer.writerow(
+    """The settlements as CSV for the city's payments (Excel in Japan: core.textfiles.excel_csv)."""
+    return excel_csv(
+        CSV_COLUMNS,
+        (
             [
                 s.pk,
                 timezone.localtime(s.created_at).date().isoformat(),
-                m.code,
-                _csv_cell(m.name),
-                m.bank_code,
-                m.branch_code,
-                m.get_account_type_display() if m.account_type else "",
-                m.account_number,
-                _csv_cell(m.account_holder),
+                s.merchant.code,
+                s.merchant.name,
+                s.merchant.bank_code,
+                s.merchant.branch_code,
+                s.merchant.get_account_type_display() if s.merchant.account_type else "",
+                s.merchant.account_number,
+                s.merchant.account_holder,
                 s.amount,
             ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            for s in settlements
+        ),
+    )

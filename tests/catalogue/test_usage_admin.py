@@ -85,6 +85,15 @@ def test_the_csv_has_every_published_procedure_with_its_figures_and_a_bom(admin_
     assert {r["from"] for r in rows} == {str(timezone.localdate() - dt.timedelta(days=6))}
 
 
+def test_a_title_that_a_spreadsheet_would_run_is_kept_as_text(admin_client_mfa):
+    """Titles come from imported CSV/XLSX files: one must not become a formula in the admin's Excel."""
+    p = ProcedureFactory(title='=HYPERLINK("http://evil")')
+    ProcedureUsageDay.objects.create(procedure=p, day=timezone.localdate(), views=1)
+    body = admin_client_mfa.get(CSV_URL, {"days": "7"}).content.decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(body)) if r["slug"] == p.slug)
+    assert row["title"] == '\'=HYPERLINK("http://evil")'
+
+
 @pytest.mark.parametrize("url", [USAGE_URL, CSV_URL])
 def test_anonymous_visitors_and_residents_are_sent_to_sign_in(client, django_user_model, url):
     response = client.get(url)

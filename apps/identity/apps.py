@@ -30,8 +30,14 @@ class IdentityConfig(AppConfig):
 
 
 def _role_groups_after_migrate(sender, using, **kwargs) -> None:
-    """The role groups exist with exactly their permissions on every database, not only the demo's."""
+    """The role groups exist with exactly their permissions on every database, not only the demo's.
+
+    post_migrate is sent once per app; the groups are set after the last one, when every app's permissions
+    exist (a missing one is then a typo in ROLE_PERMISSIONS, and migrate says so)."""
+    from django.apps import apps
+
     from .services import role_groups_ensure
 
-    if using == "default":
-        role_groups_ensure(partial=True)
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if using == "default" and sender is with_models[-1]:
+        role_groups_ensure()

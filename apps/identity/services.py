@@ -29,20 +29,15 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def role_groups_ensure(*, partial: bool = False) -> None:
-    """Create the role groups and give them exactly their permissions (safe to run again). After every
-    migrate too (apps.py); there `partial` skips permissions whose app has not been migrated yet: the
-    last app's migrate completes them."""
+def role_groups_ensure() -> None:
+    """Create the role groups and give them exactly their permissions (safe to run again; every migrate
+    runs it, see apps.py)."""
     for role in Role:
         group, _created = Group.objects.get_or_create(name=role.value)
         wanted = []
         for dotted in ROLE_PERMISSIONS.get(role, []):
             app_label, codename = dotted.split(".")
-            try:
-                wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-            except Permission.DoesNotExist:
-                if not partial:
-                    raise
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
 
 

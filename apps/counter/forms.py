@@ -239,7 +239,6 @@ class CopiesCorrectionForm(forms.Form):
     def __init__(self, *args, form: str, copies: dict[str, int], **kwargs):
         # Its own prefix: on the desk page beside the other correction form, ids and names stay unique.
         super().__init__(*args, prefix="copies", **kwargs)
-        reason = self.fields.pop("reason")
         for code, (label, _slug) in CERTIFICATES[form].items():
             self.fields[f"copies_{code}"] = forms.IntegerField(
                 label=_("%(label)s の通数") % {"label": label},
@@ -247,7 +246,7 @@ class CopiesCorrectionForm(forms.Form):
                 max_value=MAX_COPIES,
                 initial=copies.get(code, 0),
             )
-        self.fields["reason"] = reason
+        self.order_fields([f"copies_{code}" for code in CERTIFICATES[form]])  # the reason last
 
     def copies(self) -> dict[str, int]:
         return {

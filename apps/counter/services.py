@@ -229,9 +229,9 @@ def copies_text(form: str, copies: dict[str, int]) -> str:
 @transaction.atomic
 def counter_request_copies_correct(
     *, staff, request: CounterRequest, copies: dict[str, int], reason: str
-) -> None:
+) -> CounterRequest:
     """The resident asks for other numbers of copies at the counter: recorded like any correction, and
-    the fee follows."""
+    the fee follows. Returns the request as corrected."""
     certificates = CERTIFICATES[request.form]
     if set(copies) - set(certificates) or any(not 0 <= n <= MAX_COPIES for n in copies.values()):
         raise CounterError(
@@ -254,6 +254,7 @@ def counter_request_copies_correct(
     locked.fee_yen = fee_total(form=locked.form, copies=wanted)
     locked.save(update_fields=["data", "fee_yen"])
     _audit(locked, staff, AuditAction.CORRECT)
+    return locked
 
 
 PRINTABLE_STATUSES = (RequestStatus.SCANNED, RequestStatus.PRINTED, RequestStatus.ISSUED)

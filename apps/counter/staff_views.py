@@ -97,15 +97,18 @@ def desk(request, pk):
             ],
             "certificates": CERTIFICATES[counter_request.form],
             "correction_form": CorrectionForm(fields=fields),
-            "copies_form": CopiesCorrectionForm(
-                form=counter_request.form, copies=counter_request.data.get("copies") or {}
-            ),
+            "copies_form": _copies_form(counter_request),
             "identity_form": IdentityCheckForm(
                 needs_proxy_letter=services.needs_proxy_letter(counter_request)
             ),
             "needs_proxy_letter": services.needs_proxy_letter(counter_request),
         },
     )
+
+
+def _copies_form(counter_request, data=None) -> CopiesCorrectionForm:
+    copies = counter_request.data.get("copies") or {}
+    return CopiesCorrectionForm(data, form=counter_request.form, copies=copies)
 
 
 def _display(value, choices):
@@ -138,18 +141,15 @@ def correct(request, pk):
 @require_POST
 def correct_copies(request, pk):
     counter_request = _desk_request(request, pk)
-    form = CopiesCorrectionForm(
-        request.POST, form=counter_request.form, copies=counter_request.data.get("copies") or {}
-    )
+    form = _copies_form(counter_request, request.POST)
     if form.is_valid():
         try:
-            services.counter_request_copies_correct(
+            counter_request = services.counter_request_copies_correct(
                 staff=request.user,
                 request=counter_request,
                 copies=form.copies(),
                 reason=form.cleaned_data["reason"],
             )
-            counter_request.refresh_from_db()
             messages.success(
                 request,
                 _("通数を訂正しました。手数料は %(fee)s 円です（元の内容は記録に残ります）。")

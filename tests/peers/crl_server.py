@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .local_http import LocalHTTPPeer, QuietHandler
 
 
-class CRLServer:
+class CRLServer(LocalHTTPPeer):
     def __init__(self):
         self.body = b""
         self.status = 200
         self.requests: list[dict] = []  # what each request asked for (its If-None-Match)
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 etag = '"' + hashlib.sha256(server.body).hexdigest()[:16] + '"'
                 asked = self.headers.get("If-None-Match", "")
@@ -36,14 +33,4 @@ class CRLServer:
                     self.end_headers()
                     self.wfile.write(server.body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jpki/sign.crl"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, "/jpki/sign.crl")

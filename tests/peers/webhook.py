@@ -5,21 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .local_http import LocalHTTPPeer, QuietHandler
 
 
-class WebhookReceiver:
+class WebhookReceiver(LocalHTTPPeer):
     def __init__(self, secret: str, answers: list[int] | None = None):
         self.secret = secret
         self.answers = list(answers or [])  # status codes to answer, in order; then 200
         self.calls: list[dict] = []
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 signature = self.headers.get("X-Takamatsu-Signature", "")
@@ -33,14 +30,4 @@ class WebhookReceiver:
                 self.send_response(status)
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, "/hook")

@@ -1,5 +1,8 @@
+from allauth.mfa.webauthn.forms import AddWebAuthnForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.mynumber import validate_no_my_number
 
 from .models import User
 
@@ -40,4 +43,20 @@ class LanguageForm(forms.Form):
 class AccountDeleteForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("アカウントと保存された情報をすべて削除することを確認しました"), required=True
+    )
+
+
+class SecurityKeyForm(AddWebAuthnForm):
+    """allauth's form that adds a security key or passkey (WebAuthn), with a label residents and staff read.
+
+    allauth leaves the key's name unlabelled (Django then shows "Name" untranslated); the name is free text,
+    so it gets the My Number guard as well.
+    """
+
+    name = forms.CharField(
+        label=_("キーの名前"),
+        help_text=_("あとで見分けるための名前です（例：窓口PCのUSBキー）。"),
+        required=False,
+        max_length=64,
+        validators=[validate_no_my_number],
     )

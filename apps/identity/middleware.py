@@ -49,7 +49,11 @@ class StrongAuthMiddleware:
                 user=request.user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
             ).exists():
                 messages.warning(
-                    request, _("職員・管理者・加盟店のページを使うには、2段階認証の設定が必要です。")
+                    request,
+                    _(
+                        "職員・管理者・加盟店のページを使うには、2段階認証の設定が必要です。"
+                        "まず認証アプリを設定してください（セキュリティキーは、そのあと「2段階認証」のページで追加できます）。"
+                    ),
                 )
                 return redirect(f"{reverse('mfa_activate_totp')}?{query}")
             if not used_second_factor(request):

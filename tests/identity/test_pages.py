@@ -3,6 +3,7 @@ import re
 import pytest
 from django.core import mail
 
+from apps.core.mynumber import check_digit
 from apps.demo.services import DEMO_PASSWORD, demo_accounts_load
 from apps.identity.models import IdentityVerification, User
 
@@ -151,3 +152,17 @@ def test_the_profile_links_each_person_to_their_own_pages_and_their_roles_work_p
     for href in ('href="/en/operator/vouchers/"', 'href="/en/operator/settlements/"', 'href="/en/admin/"'):
         assert href in page, href
     assert 'href="/en/merchant/"' not in page
+
+
+def test_a_security_key_name_is_labelled_and_refuses_a_my_number(client, demo_users):
+    my_number = "12345678901" + str(check_digit("12345678901"))
+    next_step = login_with_password(client, "staff@example.jp")
+    client.post(next_step, {"code": totp_now()})
+    client.post("/accounts/reauthenticate/", {"password": DEMO_PASSWORD})
+    page = client.get("/accounts/2fa/webauthn/add/")
+    assert page.status_code == 200 and "キーの名前" in page.content.decode()
+
+    response = client.post("/accounts/2fa/webauthn/add/", {"name": f"鍵 {my_number}", "credential": "{}"})
+    assert response.status_code == 200
+    assert "個人番号" in str(response.context["form"].errors["name"])
+    assert not demo_users["staff"].authenticator_set.filter(type="webauthn").exists()

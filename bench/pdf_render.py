@@ -118,7 +118,8 @@ def _official_form_html(i: int = 0) -> str:
     from django.template.loader import render_to_string
     from django.utils import timezone, translation
 
-    from apps.counter.models import CounterRequest
+    from apps.counter.forms import label_corrections
+    from apps.counter.models import CounterCorrection, CounterRequest
     from apps.counter.registrations import _labels  # the labels official_form_context adds, without the DB
 
     data = {
@@ -139,8 +140,8 @@ def _official_form_html(i: int = 0) -> str:
     }
     now = timezone.now()
     req = CounterRequest(form="juminhyo", data=data, fee_yen=600 + 300 * (1 + i % 3), created_at=now)
-    correction = SimpleNamespace(
-        field_label="請求する人の住所",
+    correction = CounterCorrection(
+        field="requester_address",
         old_value="高松市番町1-8-15",
         new_value=data["requester_address"],
         reason="表記の統一",
@@ -152,7 +153,7 @@ def _official_form_html(i: int = 0) -> str:
                 "req": req,
                 "data": data,
                 **_labels(req),
-                "corrections": [correction],
+                "corrections": label_corrections(req.form, [correction]),
                 "title": "窓口申請書（印刷用）",
                 "document": SimpleNamespace(pk=uuid.uuid4()),
                 "issued_at": now,

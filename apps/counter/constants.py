@@ -86,3 +86,5 @@ QR_PREFIX = "TKMC1:"
 
 
 MAX_COPIES = 10  # copies of one certificate in one request, as the paper form allows
+# Dates in a request's data, kept as ISO strings and shown as forms print them (apps.core.dates).
+DATE_FIELDS = ("requester_birth_date", "subject_birth_date")

@@ -8,9 +8,18 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.dates import form_date
 from apps.core.mynumber import validate_no_my_number
 
-from .constants import CERTIFICATES, DIRECT_RELATIONSHIPS, MAX_COPIES, PURPOSES, FormKind, Relationship
+from .constants import (
+    CERTIFICATES,
+    DATE_FIELDS,
+    DIRECT_RELATIONSHIPS,
+    MAX_COPIES,
+    PURPOSES,
+    FormKind,
+    Relationship,
+)
 
 NAME = {"max_length": 60, "validators": [validate_no_my_number]}
 ADDRESS = {"max_length": 200, "validators": [validate_no_my_number]}
@@ -209,12 +218,19 @@ def field_labels(form: str) -> _Labels:
 
 
 def labelled_corrections(req) -> list:
-    """The request's corrections, each with `field_label`: the field's label on the form, not its key."""
-    labels = field_labels(req.form)
+    """The request's corrections, labelled for display (label_corrections)."""
+    return label_corrections(req.form, list(req.corrections.all()))
+
+
+def label_corrections(form: str, corrections: list) -> list:
+    """Each correction with `field_label` (the field's label on the form, not its key) and `old_shown` /
+    `new_shown` (the values as the form prints them: dates in Japanese)."""
+    labels = field_labels(form)
     labels["copies"] = str(_("請求する証明書と通数"))
-    corrections = list(req.corrections.all())
     for correction in corrections:
         correction.field_label = labels.get(correction.field, correction.field)
+        shown = form_date if correction.field in DATE_FIELDS else str
+        correction.old_shown, correction.new_shown = shown(correction.old_value), shown(correction.new_value)
     return corrections
 
 

@@ -28,13 +28,20 @@ from apps.documents.services import document_request
 from apps.notifications.services import notify
 
 from . import tokens
-from .constants import CERTIFICATES, MAX_COPIES, AuditAction, FormKind, Relationship, RequestStatus
+from .constants import (
+    CERTIFICATES,
+    DATE_FIELDS,
+    MAX_COPIES,
+    AuditAction,
+    FormKind,
+    Relationship,
+    RequestStatus,
+)
 from .gaiji import fields_with_gaiji
 from .models import CounterAuditEntry, CounterCorrection, CounterRequest
 
 logger = logging.getLogger(__name__)
 
-DATE_FIELDS = ["requester_birth_date", "subject_birth_date"]
 CORRECTABLE_FIELDS = [
     "requester_name", "requester_address", "requester_phone", "subject_name", "subject_address",
     "honseki", "hittosha", "recipient", "purpose_other", *DATE_FIELDS,

@@ -15,10 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.dates import form_date
 from apps.identity.constants import Role
 
 from . import selectors, services
-from .constants import CERTIFICATES
+from .constants import CERTIFICATES, DATE_FIELDS
 from .forms import (
     CopiesCorrectionForm,
     CorrectionForm,
@@ -78,7 +79,7 @@ def desk(request, pk):
     fields = [(f, labels.get(f, f)) for f in CORRECTABLE_FIELDS if f in counter_request.data]
     gaiji = {g["field"]: g["characters"] for g in counter_request.gaiji_fields}
     rows = [
-        (labels[name], _display(counter_request.data[name], labels.choices.get(name)), gaiji.get(name, []))
+        (labels[name], _display(name, counter_request.data[name], labels), gaiji.get(name, []))
         for name in labels
         if name in counter_request.data
         and not name.startswith("copies_")
@@ -111,7 +112,10 @@ def _copies_form(counter_request, data=None) -> CopiesCorrectionForm:
     return CopiesCorrectionForm(data, form=counter_request.form, copies=copies)
 
 
-def _display(value, choices):
+def _display(name, value, labels):
+    choices = labels.choices.get(name)
+    if name in DATE_FIELDS:
+        return form_date(value)
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
     if choices:

@@ -106,6 +106,10 @@ def test_the_clerk_scans_sees_corrects_prints_and_issues(clerk, demo):
     assert response["Location"] == desk
     html = clerk.get(desk).content.decode()
     assert "高松　太郎" in html and "株式会社さぬき" in html
+    assert "昭和55年（1980年）2月17日" in html and "1980-02-17" not in html  # as the clerk reads dates
+    clerk.post(desk + "correct/", {"field": "subject_birth_date", "new_value": "1980-2-18", "reason": "誤記"})
+    html = clerk.get(desk).content.decode()
+    assert "「昭和55年（1980年）2月17日」→「昭和55年（1980年）2月18日」" in html
     clerk.post(desk + "correct/", {"field": "recipient", "new_value": "高松市役所", "reason": "提出先の誤り"})
     assert CounterRequest.objects.get().data["recipient"] == "高松市役所"
     html = clerk.get(desk).content.decode()

@@ -87,12 +87,12 @@ def test_a_resident_without_kept_basic_information_gets_a_record_without_it(
 
 
 def test_the_counter_official_form_is_one_page_of_japanese_text_in_the_embedded_font(poppler, tmp_path):
-    from types import SimpleNamespace
 
     from django.template.loader import render_to_string
     from django.utils import timezone, translation
 
-    from apps.counter.models import CounterRequest
+    from apps.counter.forms import label_corrections
+    from apps.counter.models import CounterCorrection, CounterRequest
     from apps.counter.registrations import _labels
     from apps.documents.rendering import render_pdf
 
@@ -104,17 +104,23 @@ def test_the_counter_official_form_is_one_page_of_japanese_text_in_the_embedded_
         "purpose": "employment", "purpose_other": "", "recipient": "株式会社さぬき商事",
     }  # fmt: skip
     req = CounterRequest(form="juminhyo", data=data, fee_yen=900, created_at=timezone.now())
-    correction = SimpleNamespace(
-        field="requester_address",
-        field_label="住所",
-        old_value="番町1-8-15",
-        new_value="番町一丁目8番15号",
-        reason="表記",
-    )
+    corrections = [
+        CounterCorrection(
+            field="requester_address", old_value="番町1-8-15", new_value="番町一丁目8番15号", reason="表記"
+        ),
+        CounterCorrection(
+            field="subject_birth_date", old_value="1980-02-18", new_value="1980-02-17", reason="誤記"
+        ),
+    ]
     with translation.override("ja"):
         html = render_to_string(
             "pdf/counter_official_form.html",
-            {"req": req, "data": data, **_labels(req), "corrections": [correction]},
+            {
+                "req": req,
+                "data": data,
+                **_labels(req),
+                "corrections": label_corrections("juminhyo", corrections),
+            },
         )
     path = tmp_path / "form.pdf"
     path.write_bytes(render_pdf(html))
@@ -125,9 +131,15 @@ def test_the_counter_official_form_is_one_page_of_japanese_text_in_the_embedded_
         "請求者", "氏名 瀬戸 花子", "必要な人", "住所 香川県高松市番町一丁目8番15号",
         "請求者との関係 代理人", "種類と通数 ■ 住民票の写し（世帯全員） 1通", "■ 住民票記載事項証明書 2通",
         "使いみち 就職・勤務先への提出", "提出先 株式会社さぬき商事", "委任状 ■ あり", "本人確認", "手数料 900円",
-        "職員による訂正: 住所「番町1-8-15」→「番町一丁目8番15号」（表記）",
+        "生年月日 昭和60年（1985年）6月1日", "生年月日 昭和55年（1980年）2月17日",
+        "職員による訂正: 請求する人の住所「番町1-8-15」→「番町一丁目8番15号」（表記）",
     ):  # fmt: skip
         assert expected in text, expected
+    # the corrections wrap to a second line, where pdftotext may put a space
+    assert (
+        "証明が必要な人の生年月日「昭和55年（1980年）2月18日」→「昭和55年（1980年）2月17日」（誤記）"
+        in text.replace(" ", "")
+    )
     for line in _fonts(str(path)):  # the check boxes too come from IPAexGothic: no fallback font
         assert "IPAexGothic" in line and line.split()[-5] == "yes", line
     info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout

@@ -1,6 +1,8 @@
 from django import template
 from django.urls import translate_url
 
+from apps.core.dates import form_date as format_form_date
+
 register = template.Library()
 
 
@@ -16,3 +18,9 @@ def yen(value) -> str:
     if value is None or value == "":
         return ""
     return f"{int(value):,}"
+
+
+@register.filter
+def form_date(value) -> str:
+    """A date (or an ISO date string) as forms print it: 昭和55年（1980年）2月17日 in Japanese."""
+    return format_form_date(value)

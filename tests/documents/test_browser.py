@@ -11,11 +11,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from apps.documents import services
 from apps.documents.models import Document
-from tests.e2e.conftest import CHROMIUM_ARGS, _open_page, assert_accessible
+from tests.e2e.conftest import assert_accessible, open_page
 
 from ..identity.factories import UserFactory
 from .factories import DocumentFactory
@@ -23,14 +23,6 @@ from .factories import DocumentFactory
 pytestmark = pytest.mark.browser
 
 FACTORY_PASSWORD = "takamatsu-test-pass"  # what tests/identity/factories.UserFactory sets
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _phone(browser: Browser, live_server, *, javascript: bool) -> Iterator[Page]:
@@ -43,7 +35,8 @@ def _phone(browser: Browser, live_server, *, javascript: bool) -> Iterator[Page]
         java_script_enabled=javascript,
         accept_downloads=True,
     )
-    yield from _open_page(context)
+    with open_page(context) as page:
+        yield page
 
 
 @pytest.fixture

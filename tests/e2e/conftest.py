@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,10 @@ from playwright.sync_api import (
     Page,
     Response,
     expect,
-    sync_playwright,
 )
 
 from apps.demo.services import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.conftest import CHROMIUM_ARGS  # noqa: F401  (the browser tests launch more Chromiums with it)
 from tests.identity.helpers import totp_now
 
 # Playwright's sync API runs an event loop in the test thread; Django would then refuse the ORM calls
@@ -32,14 +33,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 HERE = Path(__file__).resolve().parent
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TIMEOUT_MS = 15_000
 
@@ -52,15 +45,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _open_page(context: BrowserContext) -> Iterator[Page]:
+@contextmanager
+def open_page(context: BrowserContext) -> Iterator[Page]:
+    """A page of the context that fails the test on script errors, CSP refusals and failed loads."""
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     problems: list[str] = []
@@ -98,7 +85,8 @@ def phone(browser: Browser, live_server) -> Iterator[Page]:
         has_touch=True,
         locale="ja-JP",
     )
-    yield from _open_page(context)
+    with open_page(context) as page:
+        yield page
 
 
 @pytest.fixture
@@ -107,7 +95,8 @@ def desktop(browser: Browser, live_server) -> Iterator[Page]:
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="ja-JP"
     )
-    yield from _open_page(context)
+    with open_page(context) as page:
+        yield page
 
 
 def assert_accessible(page: Page) -> None:

@@ -107,9 +107,18 @@ class ProcedureAdmin(CatalogueChangeMixin, ImportExportModelAdmin):
         services.usage_flush()
         start, end = selectors.usage_period(days=days)
         body = excel_csv(
-            ["slug", "title", "published", "views", "counter_forms", "from", "to"],
+            ["slug", "title", "published", "views", "counter_forms", "online_starts", "from", "to"],
             (
-                [u.slug, u.title, "true" if u.published else "false", u.views, u.counter_forms, start, end]
+                [
+                    u.slug,
+                    u.title,
+                    "true" if u.published else "false",
+                    u.views,
+                    u.counter_forms,
+                    u.online_starts,
+                    start,
+                    end,
+                ]  # fmt: skip
                 for u in selectors.usage_by_procedure(start=start, end=end)
             ),
         )

@@ -191,6 +191,7 @@ class ProcedureUsageDay(models.Model):
     day = models.DateField(_("日付"))
     views = models.PositiveIntegerField(_("詳細ページの表示回数"), default=0)
     counter_forms = models.PositiveIntegerField(_("書かない窓口の申請書作成数"), default=0)
+    online_starts = models.PositiveIntegerField(_("オンライン申請へ進んだ回数"), default=0)
 
     class Meta:
         verbose_name = _("手続きの利用数（日別）")

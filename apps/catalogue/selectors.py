@@ -232,6 +232,19 @@ def procedure_get(*, slug: str) -> Procedure:
     return _published().prefetch_related("life_events", "categories").get(slug=slug)
 
 
+def procedure_online_url(*, slug: str) -> str:
+    """Where a published procedure is applied for online (an external service); DoesNotExist if nowhere."""
+    url = (
+        _published()
+        .filter(slug=slug, channel_online=True)
+        .exclude(online_url="")
+        .values_list("online_url", flat=True)[:1]
+    )
+    if not url:
+        raise Procedure.DoesNotExist
+    return url[0]
+
+
 def procedure_export_rows() -> QuerySet[Procedure]:
     """Every published procedure for the open-data export, with its facets loaded."""
     return _published().prefetch_related("life_events", "categories").order_by("slug")
@@ -263,6 +276,7 @@ class ProcedureUsage:
     published: bool
     views: int
     counter_forms: int
+    online_starts: int
 
 
 @dataclass
@@ -272,6 +286,7 @@ class UsageSummary:
     end: dt.date
     views: int
     counter_forms: int
+    online_starts: int
     searches: int
     zero_result_searches: int
     top: list[ProcedureUsage]
@@ -292,12 +307,15 @@ def usage_by_procedure(*, start: dt.date, end: dt.date) -> list[ProcedureUsage]:
     rows = Procedure.objects.annotate(
         period_views=Coalesce(Sum("usage_days__views", filter=in_period), 0),
         period_forms=Coalesce(Sum("usage_days__counter_forms", filter=in_period), 0),
-    ).values_list("pk", "slug", "title", "title_en", "published", "period_views", "period_forms")
+        period_online=Coalesce(Sum("usage_days__online_starts", filter=in_period), 0),
+    ).values_list(
+        "pk", "slug", "title", "title_en", "published", "period_views", "period_forms", "period_online"
+    )
     english = (get_language() or "ja").startswith("en")
     result = [
-        ProcedureUsage(pk, slug, (title_en or title) if english else title, published, views, forms)
-        for pk, slug, title, title_en, published, views, forms in rows
-        if published or views or forms
+        ProcedureUsage(pk, slug, (title_en or title) if english else title, published, views, forms, online)
+        for pk, slug, title, title_en, published, views, forms, online in rows
+        if published or views or forms or online
     ]
     result.sort(key=lambda u: (-u.views, -u.counter_forms, u.slug))
     return result
@@ -329,6 +347,7 @@ def usage_summary(*, days: int, today: dt.date | None = None, top: int = 20) -> 
         end=end,
         views=sum(u.views for u in procedures),
         counter_forms=sum(u.counter_forms for u in procedures),
+        online_starts=sum(u.online_starts for u in procedures),
         searches=searches["searches"],
         zero_result_searches=searches["zero"],
         top=[u for u in procedures if u.views][:top],

@@ -103,7 +103,7 @@ def import_result_messages(result) -> list[str]:
 # Counting happens on the hot path (cached public pages), so a count is one cache round trip (a Redis
 # HINCRBY) and never a database write; usage_flush() moves the counts into the database on beat.
 # Tally fields are "<local date>|<kind>|<slug or query>": v = detail page view, c = counter form made,
-# s = search, z = search that found nothing.
+# o = went on to the online application, s = search, z = search that found nothing.
 
 USAGE_TALLY = Tally("catalogue-usage")
 USAGE_QUERY_MAX_CHARS = 50  # ZeroResultQueryDay.query
@@ -112,6 +112,9 @@ USAGE_QUERIES_PER_BATCH_DAY = 1000
 # Long digit runs (phone, card or account numbers) and e-mail addresses are never a procedure's name:
 # such queries are counted as searches but their text is not kept.
 _PERSONAL_LOOKING = re.compile(r"@|(?:\d\D?){10}")
+
+
+_PROCEDURE_KINDS = ("v", "c", "o")  # counted per procedure, in ProcedureUsageDay's order of columns
 
 
 def _usage_add(kind: str, key: str = "") -> None:
@@ -127,6 +130,11 @@ def usage_counter_form_count(*, slugs: list[str]) -> None:
     """A resident made a counter form (書かない窓口) for these procedures."""
     for slug in set(slugs):
         _usage_add("c", slug)
+
+
+def usage_online_start_count(*, slug: str) -> None:
+    """A resident went from the procedure's page on to its online application (an external service)."""
+    _usage_add("o", slug)
 
 
 def usage_query_key(query: str) -> str:
@@ -167,7 +175,7 @@ def _usage_batch_store(batch: Batch) -> bool:
             UsageFlushBatch.objects.create(batch_id=batch.id, flushed_at=timezone.now())
     except IntegrityError:  # stored by another flush (which then committed)
         return False
-    per_procedure: dict[tuple[dt.date, str], list[int]] = defaultdict(lambda: [0, 0])
+    per_procedure: dict[tuple[dt.date, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     per_day: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
     queries: dict[dt.date, dict[str, int]] = defaultdict(dict)
     for field, count in batch.counts.items():
@@ -178,8 +186,8 @@ def _usage_batch_store(batch: Batch) -> bool:
         except ValueError:
             logger.warning("usage batch %s: a field with no date was skipped", batch.id)
             continue
-        if kind in ("v", "c"):
-            per_procedure[(day, key)][0 if kind == "v" else 1] += count
+        if kind in _PROCEDURE_KINDS:
+            per_procedure[(day, key)][_PROCEDURE_KINDS.index(kind)] += count
         elif kind == "s":
             per_day[day][0] += count
         elif kind == "z":
@@ -196,9 +204,11 @@ def _usage_batch_store(batch: Batch) -> bool:
     ProcedureUsageDay.objects.bulk_create(
         [ProcedureUsageDay(procedure_id=pk, day=day) for day, pk, _v in rows], ignore_conflicts=True
     )
-    for day, pk, (views, forms) in rows:
+    for day, pk, (views, forms, online) in rows:
         ProcedureUsageDay.objects.filter(procedure_id=pk, day=day).update(
-            views=F("views") + views, counter_forms=F("counter_forms") + forms
+            views=F("views") + views,
+            counter_forms=F("counter_forms") + forms,
+            online_starts=F("online_starts") + online,
         )
     days = sorted(per_day.items())
     SearchUsageDay.objects.bulk_create([SearchUsageDay(day=day) for day, _v in days], ignore_conflicts=True)

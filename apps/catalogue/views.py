@@ -1,9 +1,10 @@
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
@@ -96,6 +97,21 @@ def procedure_list(request):
     return response
 
 
+@require_safe
+def procedure_apply_online(request, slug: str):
+    """On to the procedure's online application (an external service), counted for the usage figures.
+
+    Only ever to the URL the catalogue holds for a published procedure: not an open redirect.
+    """
+    try:
+        url = selectors.procedure_online_url(slug=slug)
+    except Procedure.DoesNotExist:
+        raise Http404 from None
+    if request.method == "GET":
+        services.usage_online_start_count(slug=slug)
+    return redirect(url)
+
+
 def counter_form_url(procedure: Procedure) -> str:
     """Our own pre-filled counter form for this procedure, once the counter app provides it."""
     if not procedure.counter_form:
@@ -117,5 +133,10 @@ def procedure_detail(request, slug: str):
     return render(
         request,
         "catalogue/procedure_detail.html",
-        {"procedure": procedure, "counter_form_url": counter_form_url(procedure)},
+        {
+            "procedure": procedure,
+            "counter_form_url": counter_form_url(procedure),
+            # the button goes through our counting redirect: say where it leads
+            "online_host": urlsplit(procedure.online_url).hostname or "",
+        },
     )

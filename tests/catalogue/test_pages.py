@@ -46,7 +46,16 @@ def test_detail_shows_fee_bring_list_card_requirement_and_section(client):
         fee_yen=300, what_to_bring="本人確認書類\n印鑑", requires_my_number_card=True, online=True
     )
     html = client.get(p.get_absolute_url()).content.decode()
-    for text in ("300 円", "本人確認書類", "印鑑", "必要です", p.section.name, p.online_url, "087-839-2011"):
+    for text in (
+        "300 円",
+        "本人確認書類",
+        "印鑑",
+        "必要です",
+        p.section.name,
+        f"/procedures/{p.slug}/apply/",
+        "www.city.takamatsu.kagawa.jp",
+        "087-839-2011",
+    ):
         assert text in html
 
 

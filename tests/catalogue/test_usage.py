@@ -68,7 +68,7 @@ def test_a_signed_in_visitor_s_view_is_counted_but_not_who_made_it(client, djang
     services.usage_flush()
     assert views(p) == 1
     field_names = {f.name for f in ProcedureUsageDay._meta.get_fields()}
-    assert field_names == {"id", "procedure", "day", "views", "counter_forms"}
+    assert field_names == {"id", "procedure", "day", "views", "counter_forms", "online_starts"}
 
 
 def test_unknown_and_draft_procedures_and_head_requests_are_not_counted(client):
@@ -129,6 +129,32 @@ def test_a_query_that_looks_personal_is_counted_but_its_text_is_not_kept(client,
     services.usage_flush()
     assert searches() == (1, 1)
     assert zero_queries() == {}
+
+
+def test_going_on_to_the_online_application_is_counted_and_leads_only_to_the_catalogue_s_url(client):
+    online = ProcedureFactory(channel_online=True, online_url="https://apply.example.jp/forms/123")
+    offline = ProcedureFactory(channel_online=False, online_url="")
+    draft = ProcedureFactory(draft=True, channel_online=True, online_url="https://apply.example.jp/draft")
+    page = client.get(online.get_absolute_url()).content.decode()
+    assert f'href="/procedures/{online.slug}/apply/"' in page and "apply.example.jp" in page  # says where
+
+    for _ in range(2):
+        response = client.get(f"/procedures/{online.slug}/apply/")
+        assert response.status_code == 302 and response["Location"] == "https://apply.example.jp/forms/123"
+    assert client.get(f"/procedures/{online.slug}/apply/?next=https://evil.example/").headers["Location"] == (
+        "https://apply.example.jp/forms/123"
+    )
+    assert client.head(f"/procedures/{online.slug}/apply/").status_code == 302  # a HEAD is not counted
+    for p in (offline, draft):
+        assert client.get(f"/procedures/{p.slug}/apply/").status_code == 404
+    assert client.post(f"/procedures/{online.slug}/apply/").status_code == 405
+
+    services.usage_flush()
+    rows = ProcedureUsageDay.objects.values_list("procedure__slug", "views", "online_starts")
+    assert sorted(rows) == [(online.slug, 1, 3)]
+    summary = usage_summary(days=7)
+    assert summary.online_starts == 3
+    assert [(u.slug, u.online_starts) for u in summary.top] == [(online.slug, 3)]
 
 
 def test_a_counter_form_made_counts_for_the_procedures_whose_certificates_it_asks_for(

@@ -11,7 +11,8 @@ in one run:
     form's ratio to the minimal page (target ≤ 2), and reference documents that show where the
     difference comes from (the same form in Latin letters; the form's text alone in one block);
 (b) memory: RSS (VmRSS from /proc/self/status) over 500 renders of the two forms with changing names
-    and addresses, sampled every 50; prints whether it stays flat after the warm-up (target: no growth).
+    and addresses, after a warm-up of 300, sampled every 50; prints whether it stays flat (target: no
+    growth) and its trend per render.
 
 No database is needed. Writes the figures to bench/results/pdf_render.json as well.
 
@@ -38,9 +39,12 @@ RESULTS_FILE = ROOT / "bench" / "results" / "pdf_render.json"
 TARGET_RATIO = 2.0
 WARMUP = 5
 MEMORY_SAMPLE_EVERY = 50
-MEMORY_WARMUP = 100  # renders before the baseline sample: caches fill, the allocator settles
-# Growth that counts as "flat": allocator noise is a few hundred kB; a leak of even 10 kB per render
-# shows as 4 MB over the 400 renders after the warm-up.
+# Renders before the first sample: a new worker's RSS rises by some 4 MiB over its first 200-300 renders
+# (Pango's and HarfBuzz's caches fill, the allocator's arenas settle) and then stays; measured with the
+# same document every time too, so it is not the changing names.
+MEMORY_WARMUP = 300
+# Growth that counts as "flat": allocator noise is about a MiB; a leak of even 5 kB per render shows as
+# 2.4 MiB over 500 renders, and the trend (least squares over the samples) is printed beside it.
 FLAT_TOLERANCE_BYTES = 2 * 1024 * 1024
 
 LATIN_HTML = """<!DOCTYPE html>
@@ -163,11 +167,14 @@ def _official_form_html(i: int = 0) -> str:
 
 def _text_only(html: str) -> str:
     """The document's text alone in one preformatted block: what weasyprint costs for its glyphs and lines
-    with no boxes, borders or columns (the floor for any layout of this text)."""
+    with no boxes, borders or columns (the floor for any layout of this text).
+
+    Tab stops are given as a length, as the forms do: with the default tab-size (8, a number of spaces)
+    weasyprint lays out eight spaces again for every line that holds a tab, which no form pays."""
     body = html.split("<body>", 1)[1]
     text = re.sub(r"<[^>]+>", "", body).strip()
     head = '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"></head>'
-    return f"{head}<body><pre>{text}</pre></body></html>"
+    return f'{head}<body><pre style="tab-size: 25mm">{text}</pre></body></html>'
 
 
 def _latin_letters(html: str) -> str:
@@ -231,18 +238,24 @@ def main() -> int:
     official_ms, form_ms, latin_ms = ms["official_form"], ms["form"], ms["latin"]
     official_ratio, ratio = official_ms / latin_ms, form_ms / latin_ms
 
-    # (b) memory over many renders of both forms, each with other names and addresses (other glyphs)
-    samples: list[tuple[int, int]] = [(0, _rss_bytes())]
+    # (b) memory: after a warm-up, the asked number of renders of both forms, each with other names and
+    # addresses (other glyphs), sampled every MEMORY_SAMPLE_EVERY renders.
+    def memory_render(i: int) -> None:
+        render_pdf(_official_form_html(i) if i % 2 else _form_html(i))
+
+    for i in range(1, MEMORY_WARMUP + 1):
+        memory_render(i)
+    rss_warm = _rss_bytes()
+    samples: list[tuple[int, int]] = [(0, rss_warm)]
     memory_start = time.perf_counter()
     for i in range(1, args.memory_renders + 1):
-        render_pdf(_official_form_html(i) if i % 2 else _form_html(i))
+        memory_render(MEMORY_WARMUP + i)
         if i % MEMORY_SAMPLE_EVERY == 0:
             samples.append((i, _rss_bytes()))
     memory_seconds = time.perf_counter() - memory_start
-    after_warmup = [rss for n, rss in samples if n >= MEMORY_WARMUP]
-    baseline = after_warmup[0] if after_warmup else samples[-1][1]
-    growth = samples[-1][1] - baseline
-    spread = max(after_warmup, default=baseline) - min(after_warmup, default=baseline)
+    growth = samples[-1][1] - rss_warm
+    spread = max(rss for _n, rss in samples) - min(rss for _n, rss in samples)
+    trend = statistics.linear_regression([n for n, _ in samples], [rss for _, rss in samples]).slope
     flat = growth <= FLAT_TOLERANCE_BYTES and spread <= 2 * FLAT_TOLERANCE_BYTES
 
     # (c) what every render would cost without the per-process font configuration (weasyprint's
@@ -273,14 +286,16 @@ def main() -> int:
     print(f"    official form's text alone in one <pre>:    {ms['official_text_only']:7.1f} ms  ="
           f" {ms['official_text_only'] / latin_ms:.2f} x the minimal Latin page: the floor")  # fmt: skip
     print(f"    official form, new font config each time:   {unshared_ms:7.1f} ms  (weasyprint's default)")
-    print(f"Worker memory (RSS) over {args.memory_renders} renders ({memory_seconds:.1f} s,"
-          f" {memory_seconds / args.memory_renders * 1000:.1f} ms per render):")  # fmt: skip
+    per_render_ms = memory_seconds / args.memory_renders * 1000
+    print(f"Worker memory (RSS) over {args.memory_renders} renders after a warm-up of {MEMORY_WARMUP}"
+          f" ({memory_seconds:.1f} s, {per_render_ms:.1f} ms per render):")  # fmt: skip
     print(f"  before the first render: {rss_start / mib:6.1f} MiB")
     for n, rss in samples:
         print(f"  after {n:4d} renders:      {rss / mib:6.1f} MiB")
-    print(f"  growth after the warm-up ({MEMORY_WARMUP} renders): {growth / mib:+.2f} MiB,"
-          f" spread {spread / mib:.2f} MiB  (target: no growth, tolerance"
-          f" {FLAT_TOLERANCE_BYTES / mib:g} MiB: {'FLAT' if flat else 'GROWING'})")  # fmt: skip
+    print(f"  growth over the {args.memory_renders} renders: {growth / mib:+.2f} MiB,"
+          f" spread {spread / mib:.2f} MiB, trend {trend / 1024:+.2f} KiB per render"
+          f"  (target: no growth, tolerance {FLAT_TOLERANCE_BYTES / mib:g} MiB:"
+          f" {'FLAT' if flat else 'GROWING'})")  # fmt: skip
 
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_FILE.write_text(
@@ -296,7 +311,9 @@ def main() -> int:
                 "ratio_target": TARGET_RATIO,
                 "ratio_met": max(ratio, official_ratio) <= TARGET_RATIO,
                 "form_unshared_font_config_ms": unshared_ms,
+                "rss_warmup_renders": MEMORY_WARMUP,
                 "rss_samples": [{"renders": n, "rss_bytes": rss} for n, rss in samples],
+                "rss_trend_bytes_per_render": trend,
                 "rss_growth_after_warmup_bytes": growth,
                 "rss_flat": flat,
             },

@@ -39,6 +39,10 @@ FONT_FAMILY = "IPAexGothic"
 
 # Headings and table headers stay at the font's one weight: IPAexGothic has no bold face, and a
 # synthesised bold is embedded as a second font subset (slower, bigger file).
+# No OpenType features (font-variant-*, font-feature-settings, font-kerning other than auto): weasyprint 70
+# leaks a Pango attribute list for every line laid out with features (text/line_break.py, Layout.setup), and
+# its own UA stylesheet gives list markers tabular-nums; a worker rendering lists grew by about 1.5 kB per
+# render (bench/pdf_render.py, memory).
 BASE_CSS = """
 @font-face {{ font-family: "{family}"; src: url("{font_url}"); }}
 @page {{ size: A4; margin: 20mm 18mm; }}
@@ -47,6 +51,7 @@ html, body, input, button, select, textarea, pre, code, kbd, samp {{
 }}
 html {{ font-size: 10.5pt; line-height: 1.6; }}
 h1, h2, h3, h4, h5, h6, th, b, strong {{ font-weight: normal; }}
+::marker {{ font-variant-numeric: normal; }}
 """
 
 

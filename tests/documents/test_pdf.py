@@ -178,3 +178,23 @@ def test_the_counter_official_form_is_the_japanese_paper_form_whatever_the_clerk
     ):
         assert expected in text, expected
     assert "Mayor" not in text and "Request" not in text
+
+
+def test_no_text_is_laid_out_with_opentype_features_which_weasyprint_leaks_per_line():
+    """weasyprint 70 leaks a Pango attribute list for every line laid out with OpenType features, and its
+    UA stylesheet gives list markers tabular-nums: a worker rendering lists kept growing. The base stylesheet
+    turns that off, and no PDF template asks for features."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from apps.documents import rendering
+
+    html = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"></head><body>
+    <ol><li>一</li><li>二</li></ol><ul><li>三</li></ul><p>四</p></body></html>"""
+    rendering.render_pdf(html)
+    assert rendering._get_engine().font_config.font_features == {}  # where weasyprint keeps what it made
+
+    for template in (Path(settings.BASE_DIR) / "templates" / "pdf").glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"font-(variant|feature-settings|kerning)", text), template.name

@@ -24,7 +24,6 @@ from playwright.sync_api import (
 )
 
 from apps.demo.services import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from tests.conftest import CHROMIUM_ARGS  # noqa: F401  (the browser tests launch more Chromiums with it)
 from tests.identity.helpers import totp_now
 
 # Playwright's sync API runs an event loop in the test thread; Django would then refuse the ORM calls

@@ -16,9 +16,10 @@ from playwright.sync_api import Browser, expect
 from apps.counter import tokens
 from apps.demo.services import demo_accounts_load
 from apps.identity.models import User
+from tests.conftest import CHROMIUM_ARGS
 from tests.counter.helpers import create
 
-from .conftest import CHROMIUM_ARGS, assert_accessible, log_in_with_totp, open_page
+from .conftest import assert_accessible, log_in_with_totp, open_page
 
 WIDTH, HEIGHT = 640, 480
 

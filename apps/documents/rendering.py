@@ -32,6 +32,7 @@ from pathlib import Path
 import pydyf
 from django.conf import settings
 from weasyprint import CSS, HTML
+from weasyprint.text import ffi as weasyprint_ffi
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -92,6 +93,21 @@ class _Engine:
         else:
             self.template_stylesheets.move_to_end(text)
         return sheet
+
+
+def font_subsetter() -> str:
+    """Which library cuts the embedded font down to the glyphs used: "harfbuzz" or "fonttools".
+
+    weasyprint 70 uses HarfBuzz's subsetter (libharfbuzz-subset0) when it can load it and otherwise falls
+    back to fontTools, which re-reads the 6 MB font in Python for every PDF: measured on this project's
+    forms, every render then takes some ten times as long (150 ms for the minimal page instead of 12 ms)
+    and a worker's memory no longer stays flat (bench/pdf_render.py). Debian ships the library apart
+    from HarfBuzz itself, so a machine with Pango can still lack it.
+    """
+    hb = weasyprint_ffi.harfbuzz
+    if weasyprint_ffi.harfbuzz_subset is not None and hb.hb_version_atleast(4, 1, 0):
+        return "harfbuzz"
+    return "fonttools"
 
 
 _engine: _Engine | None = None

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,6 +12,9 @@ from django.db import IntegrityError, transaction
 
 from apps.catalogue import selectors
 from apps.catalogue.models import Procedure
+from apps.documents.rendering import font_subsetter
+
+from ..conftest import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,7 +73,6 @@ def test_production_settings_pass_the_deploy_check_and_refuse_demo_data():
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert check.returncode == 0, check.stdout + check.stderr
     demo = subprocess.run(
         [sys.executable, "manage.py", "load_demo"],
         cwd=ROOT,
@@ -79,6 +82,12 @@ def test_production_settings_pass_the_deploy_check_and_refuse_demo_data():
         timeout=120,
     )
     assert demo.returncode != 0
+    if font_subsetter() == "harfbuzz":
+        assert check.returncode == 0, check.stdout + check.stderr
+    else:  # this machine lacks libharfbuzz-subset0: that warning, and only that one, is expected
+        issues = re.findall(r"^\?: \(([\w.]+)\)", check.stderr + check.stdout, re.MULTILINE)
+        assert issues == ["documents.W001"], check.stdout + check.stderr
+        missing("libharfbuzz-subset0 (PDF font subsetting)")
 
 
 def test_catalogue_constraints_hold_in_the_database(postgres):

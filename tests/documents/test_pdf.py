@@ -198,3 +198,24 @@ def test_no_text_is_laid_out_with_opentype_features_which_weasyprint_leaks_per_l
     for template in (Path(settings.BASE_DIR) / "templates" / "pdf").glob("*.html"):
         text = template.read_text(encoding="utf-8")
         assert not re.search(r"font-(variant|feature-settings|kerning)", text), template.name
+
+
+def test_the_embedded_font_is_subset_by_harfbuzz_not_by_the_slow_fonttools_fallback(caplog):
+    """Without libharfbuzz-subset0 weasyprint re-reads the 6 MB font in Python for every PDF (ten times
+    slower, memory not flat). .ci/run installs it; a machine without it says so in `check --deploy`."""
+    from apps.documents import rendering
+
+    if rendering.font_subsetter() != "harfbuzz":
+        missing("libharfbuzz-subset0 (PDF font subsetting)")
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        rendering.render_pdf('<!DOCTYPE html><html lang="ja"><body><p>高松</p></body></html>')
+    assert not [r for r in caplog.records if "fontTools" in r.getMessage()]
+
+
+def test_the_deploy_check_warns_when_fonts_would_be_subset_by_fonttools(monkeypatch):
+    from weasyprint.text import ffi
+
+    from apps.documents.checks import check_font_subsetter
+
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    assert [m.id for m in check_font_subsetter()] == ["documents.W001"]

@@ -245,7 +245,7 @@ def main() -> int:
         name: sorted(t / latin for t, latin in zip(times[name], times["latin"], strict=True))
         for name in ("official_form", "form")
     }
-    spread = {name: statistics.quantiles(r, n=4) for name, r in round_ratios.items()}
+    ratio_quartiles = {name: statistics.quantiles(r, n=4) for name, r in round_ratios.items()}
 
     # (b) memory: after a warm-up, the asked number of renders of both forms, each with other names and
     # addresses (other glyphs), sampled every MEMORY_SAMPLE_EVERY renders.
@@ -294,7 +294,7 @@ def main() -> int:
         verdict = "MET" if value <= TARGET_RATIO else "NOT MET"
         if subsetter != "harfbuzz":
             verdict = "NOT CONCLUSIVE"
-        q1, _, q3 = spread[key]
+        q1, _, q3 = ratio_quartiles[key]
         print(f"  ratio {name} / minimal: {value:.2f}  (target ≤ {TARGET_RATIO:g}: {verdict});"
               f" round by round {q1:.2f}–{q3:.2f} (quartiles)")  # fmt: skip
     print("  for reference (what the Japanese text, the layout and the shared font configuration cost):")
@@ -327,7 +327,7 @@ def main() -> int:
                 "times_ms": {name: [x * 1000 for x in t] for name, t in times.items()},
                 "ratio": ratio,
                 "official_form_ratio": official_ratio,
-                "round_ratio_quartiles": spread,
+                "round_ratio_quartiles": ratio_quartiles,
                 "font_subsetter": subsetter,
                 "ratio_target": TARGET_RATIO,
                 "ratio_met": subsetter == "harfbuzz" and max(ratio, official_ratio) <= TARGET_RATIO,

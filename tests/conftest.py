@@ -110,12 +110,18 @@ CHROMIUM_ARGS = [
 def browser(chromium_path: str) -> Iterator[Browser]:
     """One Playwright and one headless Chromium for every browser test of the run (Playwright's sync API
     cannot be started twice in one thread)."""
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # While Playwright runs, its event loop counts as running in this thread, so Django keeps the
+        # database connections of every later test in async (context-variable) storage, apart from the
+        # connection pytest-django set up before. Closed here, while that storage is still the one in use:
+        # left open, the last test's connection kept the test database busy when pytest-django dropped it.
+        connections.close_all()
 
 
 def load_demo_catalogue() -> None:

@@ -17,6 +17,9 @@ if REDIS_URL:
     # One Redis serves many test runs: keep keys apart.
     CACHES["default"]["KEY_PREFIX"] = "takamatsu-test"
 ACCOUNT_RATE_LIMITS = False
+# Tests never run collectstatic: with no STATIC_ROOT WhiteNoise does not look for one (it warned "No directory
+# at" on every request-level test); the browser tests get static files from the live server's finders.
+STATIC_ROOT = None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -242,7 +242,7 @@ def main() -> int:
     # The same ratios round by round (each round renders every document back to back), so that what the
     # machine's noise does to the ratio itself shows: their quartiles are printed beside the medians.
     round_ratios = {
-        name: sorted(t / latin for t, latin in zip(times[name], times["latin"], strict=True))
+        name: [t / latin for t, latin in zip(times[name], times["latin"], strict=True)]
         for name in ("official_form", "form")
     }
     ratio_quartiles = {name: statistics.quantiles(r, n=4) for name, r in round_ratios.items()}

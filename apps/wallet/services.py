@@ -4,7 +4,9 @@ Money rules (STYLE.md): integer points; entries append-only; every transaction s
 residents and merchants can never go negative — guarded by the database (CHECK constraint on the cached
 balance, updated with `balance = balance + amount` in the same transaction), never checked in Python first.
 Every write takes an idempotency key, unique in the database: a retry returns the stored result, the same
-key with other parameters is refused.
+key with other parameters is refused. A key a client sends is stored as `client_key()` makes it: scoped by
+its owner and hashed, under a prefix no key the server makes can have, so that a client can neither take a
+key the server will use for its own work nor learn (by a 409) that another person used a key.
 
 On PostgreSQL a payment (the hot path, SPEC §5) is one call of the `wallet_pay()` function of migration 0005,
 which writes what `ledger_post` writes; SQLite, the embedded default, takes the Python path.
@@ -204,10 +206,29 @@ def _amount(value) -> int:
     return value
 
 
-def idempotency_key_check(value) -> str:
-    """The client's idempotency key, or a WalletError: 8 to 100 characters."""
+CLIENT_KEY_PREFIX = "c:"
+
+
+def client_key(value, *, owner: str) -> str:
+    """The stored form of a client's idempotency key (8 to 100 characters), or a WalletError.
+
+    `owner` names who sent it ("resident:<pk>", "merchant:<pk>"): the same key sent by two owners is two
+    keys, and neither can collide with a key of the server's (those never start with the prefix).
+    """
     if not isinstance(value, str) or not (8 <= len(value) <= 100):
         raise WalletError(_("冪等キー（8〜100文字）を指定してください。"), code="invalid_idempotency_key")
+    digest = hashlib.sha256(f"{owner}\x00{value}".encode()).hexdigest()
+    return CLIENT_KEY_PREFIX + digest
+
+
+def resident_key(value, *, user) -> str:
+    return client_key(value, owner=f"resident:{user.pk}")
+
+
+def server_key(value: str) -> str:
+    """A key the server makes for its own work: never in the clients' namespace."""
+    if not isinstance(value, str) or not (1 <= len(value) <= 100) or value.startswith(CLIENT_KEY_PREFIX):
+        raise WalletError("invalid server idempotency key", code="invalid_idempotency_key")
     return value
 
 
@@ -226,7 +247,7 @@ def points_award(
     expires_at: dt.datetime | None = None,
 ) -> Transaction:
     """Give points from the city's issuance account (the campaigns call this), valid until `expires_at`."""
-    amount, key = _amount(amount), idempotency_key_check(idempotency_key)
+    amount, key = _amount(amount), server_key(idempotency_key)
     fingerprint = request_hash("award", user.pk, amount, reason)
     try:
         with transaction.atomic():
@@ -247,7 +268,7 @@ def points_award(
 
 def payment_create(*, user, merchant_code: str, amount, idempotency_key) -> PaymentResult:
     """Pay a merchant from the resident's balance; a retry with the same key returns the first result."""
-    amount, key = _amount(amount), idempotency_key_check(idempotency_key)
+    amount, key = _amount(amount), resident_key(idempotency_key, user=user)
     code = str(merchant_code)[:50]
     fingerprint = request_hash("payment", user.pk, code, amount)
     if connection.vendor == "postgresql":
@@ -342,7 +363,7 @@ def _idempotency_conflict() -> WalletError:
 
 def payment_refund(*, merchant: Merchant, payment_id, amount, idempotency_key) -> Transaction:
     """The merchant gives back up to what is left of a payment to the resident who paid."""
-    amount, key = _amount(amount), idempotency_key_check(idempotency_key)
+    amount, key = _amount(amount), client_key(idempotency_key, owner=f"merchant:{merchant.pk}")
     fingerprint = request_hash("refund", merchant.pk, payment_id, amount)
     replay = _replay(key, fingerprint)
     if replay is not None:

@@ -50,10 +50,10 @@ from .payment_providers import PaymentProviderError, provider_get
 from .services import (
     NewLot,
     WalletError,
-    idempotency_key_check,
     ledger_post,
     request_hash,
     resident_account,
+    resident_key,
     system_account,
 )
 
@@ -279,7 +279,7 @@ def voucher_draw(*, sale) -> DrawResult:
 def voucher_reserve(*, user, sale, units, idempotency_key) -> VoucherReservation:
     """Reserve `units` of a first-come sale; a retry with the same key returns the first reservation."""
     sale = _sale_get(sale)
-    key = idempotency_key_check(idempotency_key)
+    key = resident_key(idempotency_key, user=user)
     fingerprint = request_hash("voucher-reserve", user.pk, sale.pk, units)
     replay = _reservation_replay(key, fingerprint)
     if replay is not None:

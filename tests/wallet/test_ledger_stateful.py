@@ -32,6 +32,7 @@ class Wallet(RuleBasedStateMachine):
     def setup(self):
         self.now = timezone.now()
         self.users = [UserFactory() for _ in range(3)]
+        self.sent_keys = {}
         n = Merchant.objects.count()
         self.shop = Merchant.objects.create(code=f"shop-{n}", name="Shop", owner=UserFactory())
         services.merchant_account(merchant=self.shop)
@@ -80,10 +81,10 @@ class Wallet(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 2), amount=st.one_of(st.integers(-5, 0), st.integers(1, 900), st.just(10**9)))
     def pay(self, who, amount):
-        user = self.users[who]
+        user, key = self.users[who], self.key()
         try:
             result = services.payment_create(
-                user=user, merchant_code=self.shop.code, amount=amount, idempotency_key=self.key()
+                user=user, merchant_code=self.shop.code, amount=amount, idempotency_key=key
             )
         except WalletError as exc:
             assert exc.code in ("invalid_amount", "insufficient_funds")
@@ -104,6 +105,7 @@ class Wallet(RuleBasedStateMachine):
             if not left:
                 break
         self.payments.append((result.transaction.pk, user.pk, takes, amount))
+        self.sent_keys[result.transaction.pk] = key  # stored scoped and hashed: a retry sends what was sent
         assert result.balance == sum(r for _, r in self.lots[user.pk])
 
     @precondition(lambda self: self.payments)
@@ -138,7 +140,7 @@ class Wallet(RuleBasedStateMachine):
         payer = Account.objects.get(entries__transaction=tx, entries__amount__lt=0).owner
         amount = -Entry.objects.get(transaction=tx, amount__lt=0).amount
         again = services.payment_create(
-            user=payer, merchant_code=self.shop.code, amount=amount, idempotency_key=tx.idempotency_key
+            user=payer, merchant_code=self.shop.code, amount=amount, idempotency_key=self.sent_keys[pk]
         )
         assert again.transaction.pk == pk and again.replayed
 

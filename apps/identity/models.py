@@ -86,6 +86,9 @@ class JPKIChallenge(models.Model):
         return f"JPKIChallenge {self.pk}"
 
 
+CARD_IN_ONE_ACCOUNT = "identity_verification_card_in_one_account"
+
+
 class IdentityVerification(models.Model):
     """What is kept of a verification (SPEC §3.2): nothing more. Never the individual number."""
 
@@ -108,6 +111,12 @@ class IdentityVerification(models.Model):
     class Meta:
         verbose_name = _("本人確認")
         verbose_name_plural = _("本人確認")
+        constraints = [
+            # One card, one account: the database decides between two verifications of one card at once.
+            models.UniqueConstraint(
+                fields=["card_hash"], condition=~models.Q(card_hash=""), name=CARD_IN_ONE_ACCOUNT
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Verification of user #{self.user_id}"

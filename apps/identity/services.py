@@ -11,7 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -23,7 +23,14 @@ from apps.notifications.services import notify
 
 from . import crls, jpki
 from .constants import ROLE_PERMISSIONS, Role
-from .models import IdentityVerification, JPKIChallenge, User, VerificationAttempt, VerificationMethod
+from .models import (
+    CARD_IN_ONE_ACCOUNT,
+    IdentityVerification,
+    JPKIChallenge,
+    User,
+    VerificationAttempt,
+    VerificationMethod,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +116,7 @@ def _verification_save(
 ) -> IdentityVerification:
     hashed = card_hash(identity.issuer_serial) if identity.issuer_serial else ""
     if hashed and IdentityVerification.objects.filter(card_hash=hashed).exclude(user=user).exists():
-        raise ApplicationError(
-            _("このカードは別のアカウントの本人確認に使われています。"), code="card_in_use", status=409
-        )
+        raise _card_in_use()
     kept = {
         "name": identity.name,
         "name_alt": identity.name_alt,
@@ -122,20 +127,40 @@ def _verification_save(
     }
     if not keep_basic_info:
         kept = {k: (None if k == "birth_date" else "") for k in kept}
-    verification, _created = IdentityVerification.objects.update_or_create(
-        user=user,
-        defaults={
-            "method": method,
-            "level": "card",
-            "verified_at": timezone.now(),
-            "certificate_expires_at": identity.certificate_expires_at,
-            "card_hash": hashed,
-            "is_takamatsu_resident": identity.is_takamatsu_resident,
-            "basic_info_kept": keep_basic_info,
-            **kept,
-        },
-    )
+    try:
+        # The check above answers the common case; the unique constraint decides a race between two
+        # accounts verifying one card at the same moment (the loser waits for the winner's commit).
+        with transaction.atomic():
+            verification, _created = IdentityVerification.objects.update_or_create(
+                user=user,
+                defaults={
+                    "method": method,
+                    "level": "card",
+                    "verified_at": timezone.now(),
+                    "certificate_expires_at": identity.certificate_expires_at,
+                    "card_hash": hashed,
+                    "is_takamatsu_resident": identity.is_takamatsu_resident,
+                    "basic_info_kept": keep_basic_info,
+                    **kept,
+                },
+            )
+    except IntegrityError as exc:
+        if not _is_card_in_one_account(exc):
+            raise
+        raise _card_in_use() from None
     return verification
+
+
+def _card_in_use() -> ApplicationError:
+    return ApplicationError(
+        _("このカードは別のアカウントの本人確認に使われています。"), code="card_in_use", status=409
+    )
+
+
+def _is_card_in_one_account(exc: IntegrityError) -> bool:
+    # PostgreSQL names the constraint; SQLite names the column of the unique index.
+    message = str(exc)
+    return CARD_IN_ONE_ACCOUNT in message or "identity_identityverification.card_hash" in message
 
 
 def jpki_verify(

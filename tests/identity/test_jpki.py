@@ -274,3 +274,55 @@ def test_challenges_a_day_past_their_expiry_are_purged_and_answering_one_is_refu
         "challenge_not_found"
     )
     assert post(client, fresh)[0] == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_card_at_the_same_moment_from_two_accounts_verifies_one_of_them(postgres, monkeypatch):
+    """Two real clients (threads with their own connections) verify one card at once: one wins, the other
+    gets card_in_use, and only the winner gets the verification bonus."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+    from django.test import Client
+
+    from apps.wallet.constants import CampaignKind
+    from apps.wallet.models import CampaignAward
+    from tests.wallet.test_campaigns import make_campaign
+
+    make_campaign(CampaignKind.VERIFICATION, points=500, per_person_cap=500)
+    users = [UserFactory(), UserFactory()]
+    clients = [Client() for _ in users]
+    payloads = []
+    for client, user in zip(clients, users, strict=True):
+        client.force_login(user)
+        payloads.append(signed(client, card("takamatsu-resident")))
+    # Both pass the "card in use" check before either writes: the interleaving the outside test found.
+    checked = threading.Barrier(2, timeout=30)
+    real_filter = IdentityVerification.objects.filter
+
+    def filter_then_wait(*args, **kwargs):
+        result = real_filter(*args, **kwargs)
+        if "card_hash" in kwargs:
+            result = list(result)  # evaluated now, as the check does, then wait for the other client
+            checked.wait()
+            return real_filter(pk__in=[v.pk for v in result])
+        return result
+
+    monkeypatch.setattr(IdentityVerification.objects, "filter", filter_then_wait)
+
+    def verify(i):
+        try:
+            return post(clients[i], payloads[i])
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(verify, range(2)))
+    monkeypatch.undo()
+    assert sorted(status for status, _body in results) == [200, 409]
+    assert [body["error"] for status, body in results if status == 409] == ["card_in_use"]
+    assert IdentityVerification.objects.count() == 1
+    assert CampaignAward.objects.count() == 1
+    assert CampaignAward.objects.get().user_id == IdentityVerification.objects.get().user_id

@@ -3,7 +3,15 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CACHES, DATABASES, REDIS_URL, env
+from .base import (
+    BASE_DIR,
+    CACHES,
+    DATABASES,
+    REDIS_URL,
+    TAKAMATSU_JPKI_CRLS,
+    TAKAMATSU_JPKI_TRUST_ANCHORS,
+    env,
+)
 
 DEBUG = False
 TAKAMATSU_DEMO = True
@@ -26,8 +34,10 @@ STORAGES = {
 }
 
 # A test CA and test cards, made afresh by tests/conftest.py for every run (one folder per process, so
-# that two runs on one machine never rewrite each other's trust anchors).
+# that two runs on one machine never rewrite each other's trust anchors), added to what is configured.
 DEMO_PKI_DIR = BASE_DIR / "var" / f"test-jpki-{os.getpid()}"
-TAKAMATSU_JPKI_TRUST_ANCHORS = str(DEMO_PKI_DIR / "ca.pem")
-TAKAMATSU_JPKI_CRLS = [str(DEMO_PKI_DIR / "ca.crl")]
+TAKAMATSU_JPKI_TRUST_ANCHORS = ",".join(
+    p for p in (TAKAMATSU_JPKI_TRUST_ANCHORS, str(DEMO_PKI_DIR / "ca.pem")) if p
+)
+TAKAMATSU_JPKI_CRLS = [*TAKAMATSU_JPKI_CRLS, str(DEMO_PKI_DIR / "ca.crl")]
 TAKAMATSU_DEMO_CARDS_DIR = str(DEMO_PKI_DIR / "cards")

@@ -154,6 +154,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[たかまつデジタル市役所] "
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_FORMS = {"add_webauthn": "apps.identity.forms.SecurityKeyForm"}
 MFA_TOTP_ISSUER = "Takamatsu Digital City Hall"
+# TOTP keys and recovery-code seeds are stored encrypted (apps/identity/mfa.py); the key is derived from
+# this secret, or from SECRET_KEY when it is empty. Changing it makes the stored second factors unreadable.
+MFA_ADAPTER = "apps.identity.mfa.MFAAdapter"
+TAKAMATSU_MFA_ENCRYPTION_KEY = env_secret("TAKAMATSU_MFA_ENCRYPTION_KEY", "")
 
 # IDENTITY (My Number verification)
 # PEM bundle path(s), comma-separated: the J-LIS signature CA certificates.

@@ -9,10 +9,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 from import_export.formats import base_formats
 
 from apps.core.errors import ApplicationError
+from apps.core.spreadsheets import SpreadsheetResource
 from apps.core.textfiles import decode_japanese_csv
 
 from .constants import CHANNEL_FIELDS, Channel
@@ -132,7 +133,7 @@ class StrictBooleanWidget(widgets.BooleanWidget):
         raise ValueError(_("true または false を指定してください: %(value)s") % {"value": value})
 
 
-class ProcedureResource(resources.ModelResource):
+class ProcedureResource(SpreadsheetResource):
     section = fields.Field(
         attribute="section", column_name="section", widget=StrictForeignKeyWidget(Section, field="code")
     )

@@ -110,16 +110,23 @@ def _csv_row(row: dict) -> list:
     return [row[c] for c in CSV_COLUMNS]
 
 
-@router.get("/procedures.csv", summary="The published catalogue as CSV (UTF-8 with BOM)")
+@router.get(
+    "/procedures.csv",
+    summary="The published catalogue as CSV (UTF-8 with BOM)",
+    description=(
+        "Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is prefixed "
+        "with an apostrophe; the JSON list has the exact values."
+    ),
+)
 def procedure_csv(request: HttpRequest):
     key = f"api:procedures.csv:{selectors.catalogue_version()}:{request.get_host()}"
     body = cache.get(key)
     if body is None:
-        # Open data, read by programs: the documented values, not defused for spreadsheets.
+        # With its BOM this file is made to be opened in Excel, so it is defused like every other download;
+        # programs that need the exact values read the JSON list.
         body = excel_csv(
-            CSV_COLUMNS, (_csv_row(serialize(request, p)) for p in selectors.procedure_export_rows()),
-            guard_formulas=False,
-        )  # fmt: skip
+            CSV_COLUMNS, (_csv_row(serialize(request, p)) for p in selectors.procedure_export_rows())
+        )
         cache.set(key, body, 600)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="takamatsu-procedures.csv"'

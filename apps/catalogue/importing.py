@@ -10,10 +10,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from import_export import fields, widgets
-from import_export.formats import base_formats
 
 from apps.core.errors import ApplicationError
-from apps.core.spreadsheets import SpreadsheetResource
+from apps.core.spreadsheets import SpreadsheetCSV, SpreadsheetResource, SpreadsheetXLSX
 from apps.core.textfiles import decode_japanese_csv
 
 from .constants import CHANNEL_FIELDS, Channel
@@ -54,7 +53,7 @@ def check_size(size: int) -> None:
         )
 
 
-class JapaneseCSV(base_formats.CSV):
+class JapaneseCSV(SpreadsheetCSV):
     """CSV read as bytes so that the encoding is detected per file instead of fixed in the admin."""
 
     def get_read_mode(self):
@@ -69,7 +68,7 @@ class JapaneseCSV(base_formats.CSV):
         return super().create_dataset(in_stream, **kwargs)
 
 
-class CheckedXLSX(base_formats.XLSX):
+class CheckedXLSX(SpreadsheetXLSX):
     def create_dataset(self, in_stream):
         try:
             return super().create_dataset(in_stream)

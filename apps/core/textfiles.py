@@ -20,20 +20,32 @@ def decode_japanese_csv(data: bytes) -> str:
         return data.decode("cp932")
 
 
-def _spreadsheet_safe(value):
-    # Text opened in a spreadsheet must not run as a formula (CSV injection): a leading =, +, -, @, tab or
-    # CR makes it one, so such a cell is kept as text with a leading apostrophe. Numbers stay numbers.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+# A leading =, +, -, @, tab or CR makes a spreadsheet cell a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """The value as a spreadsheet cell that never runs: text that would be a formula is kept as text with
+    a leading apostrophe (the spreadsheet's own text marker). Numbers stay numbers. Every CSV and XLSX
+    download goes through this rule (excel_csv, apps.core.spreadsheets)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
 
-def excel_csv(header: Iterable[str], rows: Iterable[Iterable], *, guard_formulas: bool = True) -> bytes:
-    """CSV as Excel in Japan opens it: UTF-8 with BOM, CRLF, a header row. Text cells that a spreadsheet
-    would run as formulas are defused unless `guard_formulas` is off (open data read by programs)."""
+def spreadsheet_text(value):
+    """The inverse on import: the apostrophe of a cell that spreadsheet_safe defused is not data."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def excel_csv(header: Iterable[str], rows: Iterable[Iterable]) -> bytes:
+    """CSV as Excel in Japan opens it: UTF-8 with BOM, CRLF, a header row, and no cell that a spreadsheet
+    would run as a formula (spreadsheet_safe)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_spreadsheet_safe(cell) for cell in row] if guard_formulas else row)
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

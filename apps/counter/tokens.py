@@ -6,6 +6,7 @@ import base64
 import hashlib
 import re
 import secrets
+import unicodedata
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -25,12 +26,19 @@ def new_short_code() -> str:
     return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
 
 
+# Spaces and every dash a keyboard or an IME types between the two halves of a short code: NFKC turns the
+# full-width ones into ASCII, the long-vowel mark (ー, what a Japanese IME types for "-") and the typographic
+# dashes it leaves as they are.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff70]")
+
+
 def normalize(code: str) -> str:
-    """What a scanner or a clerk typed, as stored: prefix, spaces and hyphens off, upper case."""
-    code = code.strip()
+    """What a scanner or a clerk typed, as stored: full width folded (an IME left on, a scanner in that mode),
+    prefix, spaces and dashes off, upper case."""
+    code = unicodedata.normalize("NFKC", code).strip()
     if code.upper().startswith(QR_PREFIX):
         code = code[len(QR_PREFIX) :]
-    return re.sub(r"[\s\-]", "", code).upper()[:64]
+    return _SEPARATORS.sub("", code).upper()[:64]
 
 
 def digest(code: str) -> str:

@@ -27,7 +27,9 @@ class VerifyIn(Schema):
     certificate: str = Field(max_length=16_000, description="base64 DER of the signature certificate")
     intermediates: list[str] = Field(default_factory=list, max_length=4)
     signature: str = Field(max_length=2_000, description="base64 RSASSA-PKCS1-v1_5 SHA-256 over the nonce")
-    keep_basic_info: bool = Field(True, description="keep the 基本4情報 to pre-fill counter forms")
+    keep_basic_info: bool = Field(
+        False, description="keep the 基本4情報 to pre-fill counter forms (opt-in: the resident consents)"
+    )
 
 
 class VerifyOut(Schema):

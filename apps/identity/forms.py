@@ -19,8 +19,7 @@ DEMO_CARD_LABELS = {
 class KeepBasicInfoForm(forms.Form):
     keep_basic_info = forms.BooleanField(
         label=_("氏名・住所・生年月日・性別を保存して、窓口の申請書の事前入力に使う"),
-        required=False,
-        initial=True,
+        required=False,  # opt-in: the resident ticks it (consent is never pre-ticked)
     )
 
 

@@ -28,7 +28,7 @@ class JPKIPhoneClient:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
 
-    def verify(self, card: DemoCard, *, keep_basic_info: bool = True) -> tuple[int, dict]:
+    def verify(self, card: DemoCard, *, keep_basic_info: bool = False) -> tuple[int, dict]:
         status, challenge = self.transport.post_json(self.challenge_path, None)
         if status != 201:
             return status, challenge

@@ -123,9 +123,7 @@ def message_render(notification: Notification, *, language: str | None = None) -
         r = notification.rendered
         return Message(subject=r.get("subject", ""), text=r.get("text", ""), html=r.get("html", ""))
     event_type = get_event(notification.event)
-    language = (
-        language or getattr(notification.recipient, "preferred_language", None) or settings.LANGUAGE_CODE
-    )
+    language = language or _language(notification)
     context = {**notification.context, "notification": notification}
     with translation.override(language):
         subject = render_to_string(f"emails/{event_type.template}-subject.txt", context)
@@ -135,6 +133,27 @@ def message_render(notification: Notification, *, language: str | None = None) -
         except TemplateDoesNotExist:
             html = ""
     return Message(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def email_frame(message: Message, *, language: str) -> Message:
+    """Every e-mail names the portal and the city: a subject prefix and a footer with the city's contact, in
+    the recipient's language (the inbox keeps the plain subject)."""
+    with translation.override(language):
+        prefix = f"[{translation.gettext('たかまつデジタル市役所')}] "
+        footer_text = render_to_string("emails/_footer.txt")
+        footer_html = render_to_string("emails/_footer.html") if message.html else ""
+    subject = message.subject.strip()
+    if not subject.startswith(prefix):
+        subject = prefix + subject
+    html = message.html
+    if footer_html:
+        at = html.lower().rfind("</body>")
+        html = html[:at] + footer_html + html[at:] if at >= 0 else html + footer_html
+    return Message(subject=subject, text=message.text.rstrip() + "\n\n" + footer_text, html=html)
+
+
+def _language(notification: Notification) -> str:
+    return getattr(notification.recipient, "preferred_language", None) or settings.LANGUAGE_CODE
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -156,6 +175,7 @@ def delivery_attempt(*, pk: str) -> str:
     try:
         message = message_render(notification)
         if delivery.channel == Channel.EMAIL:
+            message = email_frame(message, language=_language(notification))
             send_email(delivery_id=str(delivery.pk), address=delivery.address, message=message)
         elif delivery.channel == Channel.WEBHOOK:
             send_webhook(

@@ -148,7 +148,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_DISPLAY = "apps.identity.models.user_display"  # str(user) is "User #n" for logs
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[たかまつデジタル市役所] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # the outbox prefixes every e-mail, in its language (notifications)
 # A second factor is an authenticator app (TOTP, works without JavaScript) or a security key / passkey
 # (WebAuthn: phishing-resistant; the browser needs https or http://localhost, not http://127.0.0.1).
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]

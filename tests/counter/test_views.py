@@ -201,3 +201,27 @@ def test_queue_and_dashboard_render_for_staff(clerk, demo):
     clerk.post("/staff/counter/", {"code": created.short_code})
     assert "住民票" in clerk.get("/staff/counter/queue/").content.decode()
     assert clerk.get("/staff/counter/dashboard/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "full_width",  # an IME left on: ＢＭＫＡ－５ＲＹＨ
+        "lower_with_ime_dash",  # bmka ー 5ryh, the long-vowel mark a Japanese IME types for "-"
+        "scanner_enter",  # a scanner in keyboard mode ends with Enter
+        "ideographic_space",
+    ],
+)
+def test_the_desk_finds_a_short_code_however_the_keyboard_typed_it(clerk, demo, typed):
+    created = create(demo["resident"])
+    code = created.short_code
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    entry = {
+        "full_width": f"{full_width[:4]}－{full_width[4:]}",
+        "lower_with_ime_dash": f"{code[:4].lower()} ー {code[4:].lower()}",
+        "scanner_enter": f"{code}\r\n",
+        "ideographic_space": f"\u3000{code[:4]}\u3000{code[4:]}\u3000",
+    }[typed]
+    response = clerk.post("/staff/counter/", {"code": entry})
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/counter/requests/{created.request.pk}/"

@@ -3,6 +3,7 @@
 import base64
 import datetime as dt
 import json
+import re
 
 import pytest
 import time_machine
@@ -72,7 +73,7 @@ def test_the_nonce_is_32_random_bytes_valid_for_five_minutes(client, resident):
 
 
 def test_a_takamatsu_card_verifies_the_resident(client, resident):
-    status, body = post(client, signed(client, card("takamatsu-resident")))
+    status, body = post(client, signed(client, card("takamatsu-resident"), keep_basic_info=True))
     assert status == 200, body
     assert body["status"] == "verified" and body["resident"] is True
     v = IdentityVerification.objects.get(user=resident)
@@ -82,6 +83,16 @@ def test_a_takamatsu_card_verifies_the_resident(client, resident):
     assert v.certificate_expires_at == card("takamatsu-resident").certificate.not_valid_after_utc
     assert len(v.card_hash) == 64  # a keyed hash, not the serial
     assert VerificationAttempt.objects.filter(user=resident, result="verified").count() == 1
+
+
+def test_the_basic_four_are_kept_only_when_the_resident_consents(client, resident):
+    """Consent is opt-in: a verification that does not say so keeps the level, not the 基本4情報."""
+    assert post(client, signed(client, card("takamatsu-resident")))[0] == 200
+    v = IdentityVerification.objects.get(user=resident)
+    assert (v.basic_info_kept, v.name, v.address, v.birth_date) == (False, "", "", None)
+    html = client.get("/identity/verify/").content.decode()
+    boxes = re.findall(r"<input[^>]*keep_basic_info[^>]*>", html)
+    assert boxes and not [b for b in boxes if "checked" in b]
 
 
 def test_a_card_from_another_city_verifies_with_resident_false(client, resident):

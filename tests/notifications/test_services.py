@@ -49,7 +49,9 @@ def test_a_notification_reaches_the_inbox_and_the_email_once(django_capture_on_c
     assert d["email"].status == DeliveryStatus.SENT
     assert d["webhook"].status == DeliveryStatus.SKIPPED  # not wanted: no messaging id
     assert (
-        len(mail.outbox) == 1 and mail.outbox[0].subject == "お知らせ 7" and mail.outbox[0].to == [user.email]
+        len(mail.outbox) == 1
+        and mail.outbox[0].subject == "[たかまつデジタル市役所] お知らせ 7"
+        and mail.outbox[0].to == [user.email]
     )
     assert "本文 7" in mail.outbox[0].alternatives[0][0]
     assert deliver(str(d["email"].pk)) == "not-due-or-taken"  # the task run twice: one e-mail

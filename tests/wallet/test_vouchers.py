@@ -226,8 +226,8 @@ def test_the_draw_records_its_seed_reserves_for_winners_notifies_everyone_and_ca
     assert Notification.objects.filter(event="wallet.voucher_won").count() == 3
     assert Notification.objects.filter(event="wallet.voucher_lost").count() == 3
     subjects = sorted(m.subject for m in mail.outbox)
-    assert subjects.count("春のプレミアム商品券 の抽選に当選しました") == 3
-    assert subjects.count("春のプレミアム商品券 の抽選結果") == 3
+    assert subjects.count("[たかまつデジタル市役所] 春のプレミアム商品券 の抽選に当選しました") == 3
+    assert subjects.count("[たかまつデジタル市役所] 春のプレミアム商品券 の抽選結果") == 3
 
     # The order follows from the recorded seed alone.
     assert voucher_draw_check(sale=sale)

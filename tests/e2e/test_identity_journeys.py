@@ -36,7 +36,8 @@ def choose_demo_card(page: Page, card: str) -> None:
     demo = page.get_by_role("region", name="デモ用カードを使う")
     demo.get_by_label("デモ用カード").select_option(card)
     keep = demo.get_by_role("checkbox")
-    expect(keep).to_be_checked()  # consent to keep the 基本4情報 is the offered default
+    expect(keep).not_to_be_checked()  # keeping the 基本4情報 is opt-in: the resident ticks it
+    keep.check()
     demo.get_by_role("button", name="デモ用カードで確認する").click()
 
 
@@ -120,7 +121,10 @@ def test_a_resident_verifies_with_the_digital_authentication_app_in_a_browser(
     log_in(desktop, user.email, FACTORY_PASSWORD)
     assert_accessible(desktop)
 
-    desktop.get_by_role("button", name="デジタル認証アプリで確認する").click()
+    app = desktop.get_by_role("region", name="デジタル認証アプリで確認する")
+    expect(app.get_by_role("checkbox")).not_to_be_checked()  # opt-in, as on the demo card form
+    app.get_by_role("checkbox").check()
+    app.get_by_role("button", name="デジタル認証アプリで確認する").click()
     # The provider is a test peer standing in for the national app: its markup is not ours, so no axe here.
     expect(desktop).to_have_url(re.compile("^" + re.escape(f"{oidc_provider.issuer}/authorize?")))
     expect(desktop.locator("h1")).to_have_text("デジタル認証アプリ（テスト）")

@@ -36,6 +36,7 @@ def counter_request(request: HttpRequest, token: str):
     services.counter_request_viewed(staff=request.user, request=found, action=AuditAction.API_VIEW)
     return {
         "id": str(found.pk),
+        "reference": found.reference,
         "form": found.form,
         "status": found.status,
         "fields": found.data,

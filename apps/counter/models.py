@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.mynumber import validate_no_my_number
 
+from . import tokens
 from .constants import AuditAction, FormKind, RequestStatus
 
 
@@ -48,6 +49,12 @@ class CounterRequest(models.Model):
 
     def __str__(self) -> str:
         return f"CounterRequest {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        """The one reference (受付番号) of this request: the short code the resident was given, on every
+        screen, printed form and notification. Empty once the retention purge has removed it."""
+        return tokens.shown(tokens.unseal(self.short_code_encrypted)) if self.short_code_encrypted else ""
 
     @property
     def is_expired(self) -> bool:

@@ -49,12 +49,11 @@ def receipt_context(document) -> dict:
     token = tokens.unseal(req.token_encrypted)
     buffer = io.BytesIO()
     segno.make(tokens.qr_payload(token), error="m").save(buffer, kind="png", scale=8, border=4)
-    short = tokens.unseal(req.short_code_encrypted)
     return {
         "req": req,
         **_labels(req),
         "qr_data_uri": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
-        "short_code": f"{short[:4]}-{short[4:]}",
+        "short_code": req.reference,
     }
 
 

@@ -299,7 +299,7 @@ def counter_request_issue(*, staff, request: CounterRequest, identity_checked: l
     notify(
         recipient=request.user,
         event="counter.issued",
-        context={"request_id": str(request.pk), "form": request.form},
+        context={"request_id": str(request.pk), "form": request.form, "reference": request.reference},
     )
     # In this transaction: a points campaign for online procedures awards with the issue or not at all.
     procedure_completed.send(sender=CounterRequest, user=request.user, reference=f"counter:{request.pk}")
@@ -319,6 +319,7 @@ def counter_expiry_reminders_send(*, now: dt.datetime | None = None) -> int:
             context={
                 "request_id": str(request.pk),
                 "form": request.form,
+                "reference": request.reference,
                 "expires_on": timezone.localdate(request.expires_at).isoformat(),
             },
             dedupe_key=f"counter-expiring:{request.pk}",

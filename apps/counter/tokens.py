@@ -62,5 +62,10 @@ def unseal(value: str) -> str:
         return ""
 
 
+def shown(short_code: str) -> str:
+    """The short code as people read it: two halves of four (BMKA-5RYH)."""
+    return f"{short_code[:4]}-{short_code[4:]}" if short_code else ""
+
+
 def qr_payload(token: str) -> str:
     return QR_PREFIX + token

@@ -69,7 +69,7 @@ def request_new(request, form: str):
 @login_required
 def request_detail(request, pk):
     counter_request = selectors.counter_request_get_for_user(user=request.user, pk=pk)
-    svg, short_code = "", ""
+    svg = ""
     if counter_request.token_encrypted and not counter_request.is_expired:
         token = tokens.unseal(counter_request.token_encrypted)
         buffer = io.BytesIO()
@@ -83,14 +83,12 @@ def request_detail(request, pk):
             title=_("窓口で読み取る QR コード"),
         )
         svg = buffer.getvalue().decode()
-        short_code = tokens.unseal(counter_request.short_code_encrypted)
     return render(
         request,
         "counter/request_detail.html",
         {
             "req": counter_request,
             "qr_svg": svg,
-            "short_code": f"{short_code[:4]}-{short_code[4:]}" if short_code else "",
             "audit": counter_request.audit_entries.all(),
             "certificates": CERTIFICATES[counter_request.form],
         },

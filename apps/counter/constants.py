@@ -88,3 +88,8 @@ QR_PREFIX = "TKMC1:"
 MAX_COPIES = 10  # copies of one certificate in one request, as the paper form allows
 # Dates in a request's data, kept as ISO strings and shown as forms print them (apps.core.dates).
 DATE_FIELDS = ("requester_birth_date", "subject_birth_date")
+# The fields the verified 基本4情報 fill in (counter.selectors.prefill_for), whose origin the desk shows.
+CARD_FIELDS = (
+    "requester_name", "requester_address", "requester_birth_date",
+    "subject_name", "subject_address", "subject_birth_date",
+)  # fmt: skip

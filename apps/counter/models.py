@@ -28,6 +28,9 @@ class CounterRequest(models.Model):
     gaiji_fields = models.JSONField(default=list, blank=True)  # fields with characters outside JIS X 0208
     fee_yen = models.PositiveIntegerField(default=0)
     prefilled_from_verification = models.BooleanField(default=False)
+    # What the My Number card's 基本4情報 said for the fields it filled in, when the resident submitted: the
+    # desk shows each value's origin (card, the resident, staff) and which values differ from the card.
+    card_values = models.JSONField(default=dict, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     token_encrypted = models.TextField(blank=True)
     short_code_hash = models.CharField(max_length=64, unique=True)

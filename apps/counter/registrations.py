@@ -57,6 +57,14 @@ def receipt_context(document) -> dict:
     }
 
 
+def back_to_the_desk(document) -> tuple[str, str] | None:
+    """From the printed form's page, the clerk goes back to the request at the desk."""
+    request_id = document.params.get("request_id")
+    if not request_id:
+        return None
+    return reverse("counter_staff:desk", args=[request_id]), gettext("窓口受付の画面に戻る")
+
+
 def register() -> None:
     register_event(
         "counter.issued",
@@ -74,6 +82,7 @@ def register() -> None:
         context=official_form_context,
         filename=lambda document: gettext("窓口申請書") + ".pdf",
         title=_("窓口申請書（印刷用）"),
+        return_to=back_to_the_desk,
     )
     register_renderer(
         "counter.receipt",

@@ -27,8 +27,9 @@ from apps.core.signals import procedure_completed
 from apps.documents.services import document_request
 from apps.notifications.services import notify
 
-from . import tokens
+from . import selectors, tokens
 from .constants import (
+    CARD_FIELDS,
     CERTIFICATES,
     DATE_FIELDS,
     MAX_COPIES,
@@ -81,9 +82,16 @@ def _certificate_slugs(form: str, data: dict) -> list[str]:
     return [CERTIFICATES[form][code][1] for code, n in data["copies"].items() if n]
 
 
-def counter_request_create(*, user, form: str, cleaned: dict, prefilled: bool = False) -> CreatedRequest:
-    """Store a filled form and give it a fresh QR token and short code (valid for the set period)."""
+def counter_request_create(*, user, form: str, cleaned: dict) -> CreatedRequest:
+    """Store a filled form and give it a fresh QR token and short code (valid for the set period).
+
+    The card's values for the fields it prefills are read again here, on the server, and kept beside the
+    answers: whatever the browser sent, the desk tells a value from the card from one the resident typed."""
     data = _serialisable({k: v for k, v in cleaned.items() if not k.startswith("copies_")})
+    card, prefilled = selectors.prefill_for(user=user)
+    card_values = (
+        {k: v for k, v in _serialisable(card).items() if k in data and k in CARD_FIELDS} if prefilled else {}
+    )
     now = timezone.now()
     for _attempt in range(
         5
@@ -97,7 +105,8 @@ def counter_request_create(*, user, form: str, cleaned: dict, prefilled: bool = 
                     data=data,
                     gaiji_fields=fields_with_gaiji(data),
                     fee_yen=fee_total(form=form, copies=data["copies"]),
-                    prefilled_from_verification=prefilled,
+                    prefilled_from_verification=any(data[k] == v for k, v in card_values.items()),
+                    card_values=card_values,
                     token_hash=tokens.digest(token),
                     token_encrypted=tokens.seal(token),
                     short_code_hash=tokens.digest(short_code),
@@ -196,8 +205,16 @@ def counter_request_correct(
     )
     locked.data[field] = new_value
     locked.gaiji_fields = fields_with_gaiji(locked.data)
-    locked.save(update_fields=["data", "gaiji_fields"])
+    _printed_form_outdated(locked)
+    locked.save(update_fields=["data", "gaiji_fields", "status"])
     _audit(locked, staff, AuditAction.CORRECT)
+
+
+def _printed_form_outdated(locked: CounterRequest) -> None:
+    """A correction after printing makes the printed form out of date: the request is no longer "printed"
+    (the desk asks for a reprint); printed_at keeps when the last one was made."""
+    if locked.status == RequestStatus.PRINTED:
+        locked.status = RequestStatus.SCANNED
 
 
 def _correctable_locked(request: CounterRequest) -> CounterRequest:
@@ -259,7 +276,8 @@ def counter_request_copies_correct(
     )  # fmt: skip
     locked.data[COPIES_FIELD] = wanted
     locked.fee_yen = fee_total(form=locked.form, copies=wanted)
-    locked.save(update_fields=["data", "fee_yen"])
+    _printed_form_outdated(locked)
+    locked.save(update_fields=["data", "fee_yen", "status"])
     _audit(locked, staff, AuditAction.CORRECT)
     return locked
 
@@ -343,7 +361,12 @@ def counter_requests_purge(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         CounterCorrection.objects.filter(request_id__in=ids).update(old_value="", new_value="")
         count = CounterRequest.objects.filter(pk__in=ids).update(
-            data={}, gaiji_fields=[], token_encrypted="", short_code_encrypted="", purged_at=now
+            data={},
+            card_values={},
+            gaiji_fields=[],
+            token_encrypted="",
+            short_code_encrypted="",
+            purged_at=now,
         )
     return count
 

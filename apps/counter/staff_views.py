@@ -15,11 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.dates import form_date
 from apps.identity.constants import Role
 
 from . import selectors, services
-from .constants import CERTIFICATES, DATE_FIELDS
+from .answers import answers
+from .constants import CERTIFICATES
 from .forms import (
     CopiesCorrectionForm,
     CorrectionForm,
@@ -77,20 +77,14 @@ def desk(request, pk):
     services.counter_request_viewed(staff=request.user, request=counter_request)
     labels = field_labels(counter_request.form)
     fields = [(f, labels.get(f, f)) for f in CORRECTABLE_FIELDS if f in counter_request.data]
-    gaiji = {g["field"]: g["characters"] for g in counter_request.gaiji_fields}
-    rows = [
-        (labels[name], _display(name, counter_request.data[name], labels), gaiji.get(name, []))
-        for name in labels
-        if name in counter_request.data
-        and not name.startswith("copies_")
-        and counter_request.data[name] not in ("", None)
-    ]
+    rows = answers(counter_request)
     return render(
         request,
         "counter/staff/desk.html",
         {
             "req": counter_request,
             "rows": rows,
+            "differing": [row for row in rows if row.differs_from_card],
             "corrections": labelled_corrections(counter_request),
             "copies": [
                 (CERTIFICATES[counter_request.form][c][0], n)
@@ -110,17 +104,6 @@ def desk(request, pk):
 def _copies_form(counter_request, data=None) -> CopiesCorrectionForm:
     copies = counter_request.data.get("copies") or {}
     return CopiesCorrectionForm(data, form=counter_request.form, copies=copies)
-
-
-def _display(name, value, labels):
-    choices = labels.choices.get(name)
-    if name in DATE_FIELDS:
-        return form_date(value)
-    if isinstance(value, bool):
-        return _("はい") if value else _("いいえ")
-    if choices:
-        return choices.get(str(value), value)
-    return value
 
 
 @counter_staff_required

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services, tokens
-from .constants import CERTIFICATES, FormKind
-from .forms import FORMS
+from .answers import answers
+from .constants import CERTIFICATES, FormKind, RequestStatus
+from .forms import FORMS, labelled_corrections
 
 SIGNING_SALT = "takamatsu.counter.confirm"
 
@@ -46,7 +47,7 @@ def request_new(request, form: str):
                 request, "counter/request_form.html", {"form": bound, "kind": form, "prefilled": prefilled}
             )
         created = services.counter_request_create(
-            user=request.user, form=form, cleaned=bound.cleaned_data, prefilled=prefilled
+            user=request.user, form=form, cleaned=bound.cleaned_data
         )
         messages.success(request, _("申請書を作成しました。窓口でこの QR コードを見せてください。"))
         return redirect("counter:detail", pk=created.request.pk)
@@ -90,6 +91,8 @@ def request_detail(request, pk):
             "req": counter_request,
             "qr_svg": svg,
             "audit": counter_request.audit_entries.all(),
+            "answers": answers(counter_request),
+            "corrections": labelled_corrections(counter_request),
             "certificates": CERTIFICATES[counter_request.form],
         },
     )
@@ -119,9 +122,15 @@ def request_pdf(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def request_cancel(request, pk):
+    """Cancelling asks first: the page says what is lost, and only its own confirmed POST cancels."""
     counter_request = selectors.counter_request_get_for_user(user=request.user, pk=pk)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        if counter_request.status != RequestStatus.WAITING or counter_request.is_expired:
+            messages.error(request, _("この申請は取り消せません。"))
+            return redirect("counter:detail", pk=counter_request.pk)
+        return render(request, "counter/request_cancel.html", {"req": counter_request})
     if services.counter_request_cancel(user=request.user, pk=counter_request.pk):
         messages.success(request, _("申請を取り消しました。"))
     else:

@@ -41,6 +41,9 @@ class Renderer:
     context: Callable[[Document], dict[str, Any]]
     filename: str | Callable[[Document], str]
     title: Any  # str or a lazy translation
+    # Where the person who asked for the document goes back to from its page: (url, link text), or None for
+    # the documents list (a clerk printing a form goes back to the request at the desk, not to a list).
+    return_to: Callable[[Document], tuple[str, Any] | None] | None = None
 
     def filename_for(self, document: Document) -> str:
         return self.filename(document) if callable(self.filename) else str(self.filename)
@@ -56,11 +59,14 @@ def register_renderer(
     context: Callable[[Document], dict[str, Any]],
     filename: str | Callable[[Document], str],
     title: Any,
+    return_to: Callable[[Document], tuple[str, Any] | None] | None = None,
 ) -> Renderer:
     """Register how documents of `kind` are made; registering the same definition again is a no-op."""
     if not KIND_PATTERN.match(kind) or len(kind) > KIND_MAX_LENGTH:
         raise ImproperlyConfigured(f"Document kind {kind!r} must look like 'app.name' (lowercase, ≤ 64).")
-    renderer = Renderer(kind=kind, template=template, context=context, filename=filename, title=title)
+    renderer = Renderer(
+        kind=kind, template=template, context=context, filename=filename, title=title, return_to=return_to
+    )
     existing = _renderers.get(kind)
     if existing is not None and existing != renderer:
         raise ImproperlyConfigured(f"Document kind {kind!r} is already registered with another renderer.")

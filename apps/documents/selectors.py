@@ -32,3 +32,13 @@ def document_filename(*, document: Document) -> str:
         return get_renderer(document.kind).filename_for(document)
     except UnknownDocumentKind:
         return f"{document.kind}.pdf"
+
+
+def document_return_to(*, document: Document) -> tuple[str, str] | None:
+    """The page the document's page leads back to, as (url, link text), if its kind names one."""
+    try:
+        return_to = get_renderer(document.kind).return_to
+    except UnknownDocumentKind:
+        return None
+    found = return_to(document) if return_to else None
+    return (found[0], str(found[1])) if found else None

@@ -49,6 +49,7 @@ def document_detail(request, pk):
         {
             "document": document,
             "title": selectors.document_title(document=document),
+            "return_to": selectors.document_return_to(document=document),
             "refresh_seconds": REFRESH_SECONDS if document.is_pending and not (refresh_off or overdue) else 0,
             "refresh_off": refresh_off,
             "overdue": overdue,

@@ -4,6 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -12,7 +13,23 @@ from apps.notifications.services import notify_rendered_email
 from .constants import Role
 
 
+# Where each role works: signed in without a ?next=, staff land on their own page, not the resident home.
+ROLE_HOMES = (
+    (Role.COUNTER_STAFF, "counter_staff:scan"),
+    (Role.WALLET_OPERATOR, "wallet:operator_campaigns"),
+    (Role.MERCHANT, "wallet:merchant"),
+    (Role.CATALOGUE_ADMIN, "admin:index"),
+)
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        roles = set(request.user.groups.values_list("name", flat=True))
+        for role, url_name in ROLE_HOMES:
+            if role.value in roles:
+                return reverse(url_name)
+        return super().get_login_redirect_url(request)
+
     def send_mail(self, template_prefix, email, context):
         """allauth's mails (confirmation, password reset…) go through our outbox like every notification.
 

@@ -38,7 +38,11 @@ class SafeExportMixin:
 
 
 class SpreadsheetCSV(SafeExportMixin, base_formats.CSV):
-    pass
+    """CSV as Excel in Japan opens it: UTF-8 with a BOM (without one, Excel reads it as Shift_JIS and
+    garbles every Japanese cell), like excel_csv."""
+
+    def export_data(self, dataset, **kwargs):
+        return "\ufeff" + super().export_data(dataset, **kwargs)
 
 
 def _xlsx_cell(cell):
@@ -66,6 +70,25 @@ class SpreadsheetXLSX(SafeExportMixin, base_formats.XLSX):
         return dataset
 
 
+# The same Shift_JIS bytes decode to different characters as JIS X 0208 or as CP932 (what Excel in Japan
+# writes): 〜 and ～ (0x8160), ‖ and ∥, − and －, ¢ £ ¬ and their full-width forms. A file that went out and
+# came back through Excel holds the CP932 one of each pair, also in text nobody edited.
+_SHIFT_JIS_TWINS = {
+    "\uff5e": "\u301c", "\u2225": "\u2016", "\uff0d": "\u2212", "\uffe0": "\u00a2", "\uffe1": "\u00a3",
+    "\uffe2": "\u00ac",
+}  # fmt: skip
+
+
+def keep_stored_twins(new: str, stored: str) -> str:
+    """`new` with each Shift_JIS twin written as `stored` writes it (where `stored` uses one of the two)."""
+    for cp932_form, jis_form in _SHIFT_JIS_TWINS.items():
+        if jis_form in stored and cp932_form not in stored:
+            new = new.replace(cp932_form, jis_form)
+        elif cp932_form in stored and jis_form not in stored:
+            new = new.replace(jis_form, cp932_form)
+    return new
+
+
 class SpreadsheetResource(resources.ModelResource):
     """Base of the project's import-export resources (use it with SpreadsheetCSV and SpreadsheetXLSX)."""
 
@@ -81,6 +104,24 @@ class SpreadsheetResource(resources.ModelResource):
         if isinstance(django_field, models.IntegerField | models.DecimalField | models.FloatField):
             kwargs.setdefault("coerce_to_string", False)
         return kwargs
+
+    def import_instance(self, instance, row, **kwargs):
+        """A stored text that comes back through Excel keeps its own form of each Shift_JIS twin: a round trip
+        changes nothing and reports the row unchanged (skip_unchanged), not updated; real edits stay."""
+        stored = (
+            {}
+            if instance._state.adding
+            else {
+                f.attname: getattr(instance, f.attname)
+                for f in instance._meta.concrete_fields
+                if isinstance(f, models.CharField | models.TextField)
+            }
+        )
+        super().import_instance(instance, row, **kwargs)
+        for attname, old in stored.items():
+            new = getattr(instance, attname)
+            if isinstance(new, str) and isinstance(old, str) and new != old:
+                setattr(instance, attname, keep_stored_twins(new, old))
 
     def before_import_row(self, row, **kwargs):
         formulas = {}

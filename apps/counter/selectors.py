@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.identity.selectors import verification_get
 
-from .constants import RequestStatus
+from .constants import FormKind, RequestStatus
 from .models import CounterRequest
 
 
@@ -74,7 +74,10 @@ def dashboard(*, days: int = 14) -> dict:
         if scanned_at and issued_at:
             durations.append((issued_at - scanned_at).total_seconds())
     return {
-        "per_day": sorted(per_day.items(), reverse=True),
+        # (day, the form's name as the desk knows it, count): staff read 住民票, not the code juminhyo.
+        "per_day": [
+            (day, FormKind(form).label, n) for (day, form), n in sorted(per_day.items(), reverse=True)
+        ],
         "median_seconds": statistics.median(durations) if durations else None,
         "issued": len(durations),
         "total": len(rows),

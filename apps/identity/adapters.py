@@ -12,7 +12,6 @@ from apps.notifications.services import notify_rendered_email
 
 from .constants import Role
 
-
 # Where each role works: signed in without a ?next=, staff land on their own page, not the resident home.
 ROLE_HOMES = (
     (Role.COUNTER_STAFF, "counter_staff:scan"),

@@ -49,6 +49,9 @@ def verify(request):
             "oidc_form": KeepBasicInfoForm(prefix="oidc"),
             "demo_enabled": bool(selectors.demo_card_names()),
             "oidc_enabled": oidc.configured(),
+            "app_store_url": settings.TAKAMATSU_APP_STORE_URL,
+            "google_play_url": settings.TAKAMATSU_GOOGLE_PLAY_URL,
+            "auth_app_info_url": settings.TAKAMATSU_AUTH_APP_INFO_URL,
         },
     )
 

@@ -136,6 +136,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_REDIRECT_URL = "/"
+CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 LOGIN_URL = "account_login"
 
 # ALLAUTH
@@ -180,6 +181,14 @@ TAKAMATSU_OIDC = {
     "CLIENT_SECRET": env_secret("TAKAMATSU_OIDC_CLIENT_SECRET", ""),
     "SCOPES": "openid name address birthdate gender",
 }
+# Where residents get the city's card-reading app (shown on the verification page; none set: no links, and
+# the page says which other ways there are).
+TAKAMATSU_APP_STORE_URL = env.str("TAKAMATSU_APP_STORE_URL", default="")
+TAKAMATSU_GOOGLE_PLAY_URL = env.str("TAKAMATSU_GOOGLE_PLAY_URL", default="")
+# The Digital Agency's page about the national digital authentication app (where to get it, how it works).
+TAKAMATSU_AUTH_APP_INFO_URL = env.str(
+    "TAKAMATSU_AUTH_APP_INFO_URL", default="https://services.digital.go.jp/auth-app/"
+)
 
 # I18N
 LANGUAGE_CODE = "ja"

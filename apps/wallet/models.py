@@ -105,6 +105,11 @@ class Transaction(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
 
+    @property
+    def number(self) -> str:
+        """The transaction number (取引番号) people read: on the receipt, the till and the history."""
+        return str(self.pk)[:8].upper()
+
 
 class Entry(models.Model):
     """One leg of a transaction. Append-only: corrections are reversing transactions."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db.models import Sum
 from django.http import Http404
 
-from .constants import TransactionKind
-from .models import Account, Entry, Merchant, Transaction
+from .constants import AccountKind, TransactionKind
+from .models import Account, CampaignAward, Entry, Merchant, Transaction
 
 
 def wallet_balance(*, user) -> int:
@@ -14,14 +16,45 @@ def wallet_balance(*, user) -> int:
     return account.balance if account else 0
 
 
-def wallet_history(*, user, limit: int = 20) -> list:
-    """The user's latest ledger entries with their transaction (two queries)."""
+def transaction_counterparties(*, entries: list[Entry], account: Account) -> dict:
+    """What each transaction was with: the shop, the campaign, or the city's account it moved to/from
+    (two queries for any number of entries)."""
+    tx_ids = [e.transaction_id for e in entries]
+    names: dict = defaultdict(list)
+    for other in (
+        Entry.objects.filter(transaction_id__in=tx_ids)
+        .exclude(account=account)
+        .select_related("account__merchant")
+        .order_by("id")
+    ):
+        acct = other.account
+        label = acct.merchant.name if acct.merchant_id else str(AccountKind(acct.kind).label)
+        if label not in names[other.transaction_id]:
+            names[other.transaction_id].append(label)
+    for award in CampaignAward.objects.filter(transaction_id__in=tx_ids).select_related("campaign"):
+        names[award.transaction_id] = [award.campaign.name]
+    return {tx: "・".join(labels) for tx, labels in names.items()}
 
-    return list(
-        Entry.objects.filter(account__owner=user)
-        .select_related("transaction")
-        .order_by("-created_at")[:limit]
+
+def wallet_history(*, user, limit: int = 20) -> list:
+    """The user's latest ledger entries with their transaction and what each was with (`counterparty`:
+    the shop, the campaign…), in four queries."""
+    account = Account.objects.filter(owner=user).first()
+    if account is None:
+        return []
+    entries = list(
+        Entry.objects.filter(account=account).select_related("transaction").order_by("-created_at")[:limit]
     )
+    counterparty = transaction_counterparties(entries=entries, account=account)
+    for e in entries:
+        e.counterparty = counterparty.get(e.transaction_id, "")
+    return entries
+
+
+def wallet_next_expiry(*, user) -> dict | None:
+    """The soonest points to expire, however far off: {"amount", "expires_at"}, or None."""
+    found = wallet_expiring(user=user, days=3660)
+    return found[0] if found else None
 
 
 def payment_for_payer(*, user, pk):
@@ -38,6 +71,19 @@ def payment_for_payer(*, user, pk):
 def merchant_for_user(*, user):
 
     return Merchant.objects.filter(owner=user, active=True).first()
+
+
+def merchant_payment(*, merchant, pk) -> dict:
+    """One payment the merchant received, as merchant_payments gives it; anyone else's is a 404."""
+    try:
+        entry = Entry.objects.select_related("transaction").get(
+            account__merchant=merchant, transaction_id=pk, transaction__kind=TransactionKind.PAYMENT
+        )
+    except (Entry.DoesNotExist, ValueError):
+        raise Http404 from None
+    refunds = Entry.objects.filter(account__merchant=merchant, transaction__refund_of=entry.transaction_id)
+    refunded = refunds.aggregate(total=Sum("amount"))["total"] or 0
+    return {"entry": entry, "refunded": -refunded, "left": entry.amount + refunded}
 
 
 def merchant_payments(*, merchant, limit: int = 30) -> list[dict]:

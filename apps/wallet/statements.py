@@ -22,7 +22,8 @@ from apps.documents.services import document_request
 from . import merchants  # noqa: F401 - registers the merchant notification events at start-up
 from .constants import AccountKind, TransactionKind
 from .expiry import expiring_summary
-from .models import Account, CampaignAward, Entry, Merchant
+from .models import Account, Entry, Merchant
+from .selectors import transaction_counterparties
 from .services import WalletError, merchant_account, resident_account
 
 KIND = "wallet.statement"
@@ -71,25 +72,6 @@ def _account_of_owner(document) -> tuple[Account, Merchant | None]:
     return account, None
 
 
-def _counterparties(entries: list[Entry], account: Account) -> dict:
-    """What each transaction was with: the shop, the campaign, or the city's account it moved to/from."""
-    tx_ids = [e.transaction_id for e in entries]
-    names: dict = defaultdict(list)
-    for other in (
-        Entry.objects.filter(transaction_id__in=tx_ids)
-        .exclude(account=account)
-        .select_related("account__merchant")
-        .order_by("id")
-    ):
-        acct = other.account
-        label = acct.merchant.name if acct.merchant_id else str(AccountKind(acct.kind).label)
-        if label not in names[other.transaction_id]:
-            names[other.transaction_id].append(label)
-    for award in CampaignAward.objects.filter(transaction_id__in=tx_ids).select_related("campaign"):
-        names[award.transaction_id] = [award.campaign.name]
-    return {tx: "・".join(labels) for tx, labels in names.items()}
-
-
 def statement_context(document) -> dict:
     account, merchant = _account_of_owner(document)
     month = document.params["month"]
@@ -103,7 +85,7 @@ def statement_context(document) -> dict:
         .select_related("transaction")
         .order_by("created_at", "id")
     )
-    counterparty = _counterparties(entries, account)
+    counterparty = transaction_counterparties(entries=entries, account=account)
     rows, balance = [], opening
     totals: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)

@@ -25,6 +25,7 @@ def home(request):
         {
             "balance": selectors.wallet_balance(user=request.user),
             "history": selectors.wallet_history(user=request.user),
+            "next_expiry": selectors.wallet_next_expiry(user=request.user),
         },
     )
 
@@ -35,7 +36,8 @@ def pay(request, code: str):
     merchant = Merchant.objects.filter(code=code, active=True).first()
     if merchant is None:
         raise Http404
-    form = AmountForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    balance = selectors.wallet_balance(user=request.user)
+    form = AmountForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex}, balance=balance)
     if request.method == "POST" and form.is_valid():
         if "confirm" not in request.POST:
             return render(
@@ -57,7 +59,8 @@ def pay(request, code: str):
     return render(
         request,
         "wallet/pay.html",
-        {"merchant": merchant, "form": form, "balance": selectors.wallet_balance(user=request.user)},
+        {"merchant": merchant, "form": form, "balance": balance},
+        status=400 if form.errors else 200,
     )
 
 
@@ -104,11 +107,16 @@ def merchant_home(request):
 @login_required
 @require_POST
 def merchant_refund(request, pk):
+    """A refund asks first (the amount, the payment, its number); only the confirmed POST refunds."""
     merchant = _merchant_or_403(request)
+    payment = selectors.merchant_payment(merchant=merchant, pk=pk)
     form = RefundForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("返金額を正しく入力してください。"))
         return redirect("wallet:merchant")
+    if request.POST.get("confirm") != "yes":
+        context = {"merchant": merchant, "payment": payment, "data": form.cleaned_data}
+        return render(request, "wallet/refund_confirm.html", context)
     try:
         services.payment_refund(merchant=merchant, payment_id=pk, **form.cleaned_data)
         messages.success(request, _("返金しました。"))

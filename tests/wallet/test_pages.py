@@ -51,9 +51,9 @@ def test_bad_amounts_are_refused_with_a_message(client, demo):
         response = client.post(
             "/wallet/pay/demo-udon/", {"amount": amount, "idempotency_key": "k" * 16, "confirm": "1"}
         )
-        assert response.status_code == 200 and "errorlist" in response.content.decode()
+        assert response.status_code == 400 and "errorlist" in response.content.decode()
     response, _ = pay(client, 5000)
-    assert "残高が足りません" in response.content.decode()
+    assert "ポイント残高（3,000 ポイント）を超えています" in response.content.decode()
     assert client.get("/wallet/pay/no-such-shop/").status_code == 404
     assert Transaction.objects.filter(kind="payment").count() == 0
 
@@ -67,7 +67,7 @@ def test_a_refused_payment_is_explained_in_english_at_en(client, demo):
         "/en/wallet/pay/demo-udon/", {"amount": 5000, "idempotency_key": key, "confirm": "1"}, follow=True
     )
     html = response.content.decode()
-    assert "Your balance is not enough." in html and "残高が足りません" not in html
+    assert "That is more than your balance (3,000 points)." in html and "残高" not in html
     assert Transaction.objects.filter(kind="payment").count() == 0
     assert Account.objects.get(owner=demo["resident"]).balance == 3000
 
@@ -95,10 +95,12 @@ def test_the_merchant_sees_payments_and_refunds_up_to_the_original(client, demo)
     assert "<svg" in html and "/wallet/pay/demo-udon/" in html and "300" in html
     payment = Transaction.objects.get(kind="payment")
     client.post(
-        f"/merchant/payments/{payment.pk}/refund/", {"amount": 200, "idempotency_key": "refund-key-1"}
+        f"/merchant/payments/{payment.pk}/refund/",
+        {"amount": 200, "idempotency_key": "refund-key-1", "confirm": "yes"},
     )
     client.post(
-        f"/merchant/payments/{payment.pk}/refund/", {"amount": 101, "idempotency_key": "refund-key-2"}
+        f"/merchant/payments/{payment.pk}/refund/",
+        {"amount": 101, "idempotency_key": "refund-key-2", "confirm": "yes"},
     )
     assert Account.objects.get(owner=demo["resident"]).balance == 3000 - 300 + 200
     with pytest.raises(WalletError) as err:

@@ -30,15 +30,10 @@ class _CaptureEverything(logging.Handler):
 
 
 def pytest_configure(config):
-    # Every log line of the run, as any handler would format it (checked by tests/core/test_zz_*).
+    # Every log line of the run, as any handler would format it (checked after every test, below).
     handler = _CaptureEverything(level=logging.DEBUG)
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     logging.getLogger().addHandler(handler)
-
-
-def pytest_collection_modifyitems(session, config, items):
-    last = [i for i in items if "test_zz_my_number_never_kept" in i.nodeid]
-    items[:] = [i for i in items if i not in last] + last
 
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -74,6 +69,52 @@ def _fresh_cache():
     cache.clear()
     tally_local_clear()
     catalogue_version_forget()
+
+
+def individual_numbers_kept() -> list[str]:
+    """Every text column of every table that holds a valid individual number, as "table.column"."""
+    from django.apps import apps
+    from django.db import models
+
+    from apps.core.mynumber import carries_my_number
+
+    text_fields = (models.CharField, models.TextField, models.JSONField)
+    hits = []
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            columns = [f.column for f in model._meta.concrete_fields if isinstance(f, text_fields)]
+            if not columns:
+                continue
+            table = connection.ops.quote_name(model._meta.db_table)
+            names = ", ".join(connection.ops.quote_name(c) for c in columns)
+            cursor.execute(f"SELECT {names} FROM {table}")  # noqa: S608 - names from the model registry
+            for row in cursor.fetchall():
+                for column, value in zip(columns, row, strict=True):
+                    if value and carries_my_number(str(value)):
+                        hits.append(f"{model._meta.db_table}.{column}")
+    return hits
+
+
+_DB_FIXTURES = {"db", "transactional_db", "_django_db_helper", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _no_individual_number_kept(request):
+    """The closing scan of every test: what the test wrote (before its rollback or flush) and logged holds
+    no valid individual number (番号法 §19–20)."""
+    first_line = len(CAPTURED_LOG_LINES)
+    uses_db = request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames)
+    if uses_db:
+        # Requested here so that this fixture's teardown runs before the database is rolled back.
+        live = "live_server" in request.fixturenames
+        request.getfixturevalue("transactional_db" if live else "_django_db_helper")
+    yield
+    from apps.core.mynumber import carries_my_number
+
+    leaked = [line for line in CAPTURED_LOG_LINES[first_line:] if carries_my_number(line)]
+    kept = individual_numbers_kept() if uses_db else []
+    if leaked or kept:
+        pytest.fail(f"an individual number was kept: columns {kept}, log lines {leaked[:3]}", pytrace=False)
 
 
 @pytest.fixture

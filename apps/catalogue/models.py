@@ -28,7 +28,7 @@ class BilingualMixin:
 class Section(BilingualMixin, models.Model):
     """A responsible section of the city hall (担当課)."""
 
-    code = models.SlugField(_("コード"), max_length=50, unique=True)
+    code = models.SlugField(_("コード"), max_length=50, unique=True, validators=[validate_no_my_number])
     name = models.CharField(_("名称"), max_length=100, validators=[validate_no_my_number])
     name_en = models.CharField(
         _("名称（英語）"), max_length=150, blank=True, validators=[validate_no_my_number]
@@ -49,7 +49,7 @@ class Section(BilingualMixin, models.Model):
 
 
 class LifeEvent(BilingualMixin, models.Model):
-    slug = models.SlugField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=50, unique=True, validators=[validate_no_my_number])
     name = models.CharField(_("名称"), max_length=50, validators=[validate_no_my_number])
     name_en = models.CharField(_("名称（英語）"), max_length=80, validators=[validate_no_my_number])
     order = models.PositiveSmallIntegerField(default=0)
@@ -64,7 +64,7 @@ class LifeEvent(BilingualMixin, models.Model):
 
 
 class Category(BilingualMixin, models.Model):
-    slug = models.SlugField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=50, unique=True, validators=[validate_no_my_number])
     name = models.CharField(_("名称"), max_length=50, validators=[validate_no_my_number])
     name_en = models.CharField(_("名称（英語）"), max_length=80, validators=[validate_no_my_number])
     order = models.PositiveSmallIntegerField(default=0)
@@ -79,7 +79,7 @@ class Category(BilingualMixin, models.Model):
 
 
 class Procedure(BilingualMixin, models.Model):
-    slug = models.SlugField(_("スラッグ"), max_length=80, unique=True)
+    slug = models.SlugField(_("スラッグ"), max_length=80, unique=True, validators=[validate_no_my_number])
     title = models.CharField(_("手続き名"), max_length=200, validators=[validate_no_my_number])
     title_en = models.CharField(_("手続き名（英語）"), max_length=250, validators=[validate_no_my_number])
     reading = models.CharField(

@@ -150,7 +150,9 @@ def usage_search_count(*, query: str, results: int | None) -> None:
     _usage_add("s")
     if results == 0:
         folded = unicodedata.normalize("NFKC", query)  # before the separators (@, -) become spaces
-        personal = contains_my_number(query) or _PERSONAL_LOOKING.search(folded)
+        # The stored key is checked, not only what was typed: folding turns ":" or "。" into the spaces
+        # between a number's groups.
+        personal = contains_my_number(query) or contains_my_number(key) or _PERSONAL_LOOKING.search(folded)
         _usage_add("z", "" if personal else key)
 
 

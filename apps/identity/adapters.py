@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from apps.core.mynumber import validate_no_my_number
 from apps.notifications.services import notify_rendered_email
 
 from .constants import Role
@@ -51,6 +52,12 @@ class AccountAdapter(DefaultAccountAdapter):
             text=message.body,
             html=html,
         )
+
+    def clean_email(self, email):
+        """Sign-up and e-mail changes: an address is kept and shown to staff, so it may not carry a number."""
+        email = super().clean_email(email)
+        validate_no_my_number(email)
+        return email
 
     def save_user(self, request, user, form, commit=True):
         """Everyone who signs up is a resident; other roles are given by the city. Their e-mails and PDFs

@@ -32,7 +32,7 @@ class EmailUserManager(UserManager):
 
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
-    email = models.EmailField(_("メールアドレス"), unique=True)
+    email = models.EmailField(_("メールアドレス"), unique=True, validators=[validate_no_my_number])
     first_name = models.CharField(_("名"), max_length=150, blank=True, validators=[validate_no_my_number])
     last_name = models.CharField(_("姓"), max_length=150, blank=True, validators=[validate_no_my_number])
     preferred_language = models.CharField(

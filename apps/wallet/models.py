@@ -25,14 +25,16 @@ from .constants import (
 
 
 class Merchant(models.Model):
-    code = models.SlugField(max_length=50, unique=True)
+    code = models.SlugField(max_length=50, unique=True, validators=[validate_no_my_number])
     name = models.CharField(_("店名"), max_length=100, validators=[validate_no_my_number])
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="merchants")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Onboarding by the wallet operator: where the shop is and where the city pays its settlements.
     address = models.CharField(_("所在地"), max_length=200, blank=True, validators=[validate_no_my_number])
-    contact_email = models.EmailField(_("連絡先メールアドレス"), blank=True)
+    contact_email = models.EmailField(
+        _("連絡先メールアドレス"), blank=True, validators=[validate_no_my_number]
+    )
     bank_code = models.CharField(_("金融機関コード"), max_length=4, blank=True)
     branch_code = models.CharField(_("支店コード"), max_length=3, blank=True)
     account_type = models.CharField(
@@ -180,7 +182,7 @@ class LotUse(models.Model):
 class Campaign(models.Model):
     """A rule that gives points: what earns them, how many, the budget, the per-person cap and the period."""
 
-    code = models.SlugField(max_length=50, unique=True)
+    code = models.SlugField(max_length=50, unique=True, validators=[validate_no_my_number])
     name = models.CharField(_("キャンペーン名"), max_length=100, validators=[validate_no_my_number])
     name_en = models.CharField(
         _("キャンペーン名（英語）"), max_length=100, blank=True, validators=[validate_no_my_number]
@@ -193,7 +195,9 @@ class Campaign(models.Model):
     starts_at = models.DateTimeField(_("開始"))
     ends_at = models.DateTimeField(_("終了"))
     validity_days = models.PositiveIntegerField(_("ポイントの有効日数"), default=POINT_VALIDITY_DAYS)
-    event_code = models.CharField(_("参加コード"), max_length=32, blank=True)
+    event_code = models.CharField(
+        _("参加コード"), max_length=32, blank=True, validators=[validate_no_my_number]
+    )
     steps_threshold = models.PositiveIntegerField(_("1日の歩数の基準"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -255,7 +259,7 @@ class CampaignAward(models.Model):
 class VoucherSale(models.Model):
     """Premium vouchers on sale: price and premium per unit, stock, cap per person, lottery or first come."""
 
-    code = models.SlugField(max_length=50, unique=True)
+    code = models.SlugField(max_length=50, unique=True, validators=[validate_no_my_number])
     name = models.CharField(_("商品券の名称"), max_length=100, validators=[validate_no_my_number])
     name_en = models.CharField(
         _("名称（英語）"), max_length=100, blank=True, validators=[validate_no_my_number]

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.core.mynumber import contains_my_number
 
 from .constants import HOLDER_KINDS, MAX_PAYMENT, POINT_VALIDITY_DAYS, AccountKind, LotSource, TransactionKind
 from .models import Account, Entry, Lot, LotUse, Merchant, Transaction
@@ -217,6 +218,8 @@ def client_key(value, *, owner: str) -> str:
     """
     if not isinstance(value, str) or not (8 <= len(value) <= 100):
         raise WalletError(_("冪等キー（8〜100文字）を指定してください。"), code="invalid_idempotency_key")
+    if contains_my_number(value):  # a key a client chooses is a person's text too; a UUID is not a number
+        raise WalletError(_("冪等キーに個人番号は使えません。"), code="my_number_refused")
     digest = hashlib.sha256(f"{owner}\x00{value}".encode()).hexdigest()
     return CLIENT_KEY_PREFIX + digest
 

@@ -248,3 +248,22 @@ def test_an_issued_request_keeps_its_copies():
             staff=staff, request=created.request, copies={"juminhyo_all": 3}, reason="r"
         )
     assert refused.value.code == "closed"
+
+
+def test_a_request_whose_uuid_holds_a_valid_looking_number_prints(django_capture_on_commit_callbacks):
+    # About 0.23 % of UUIDs hold a 12-digit run with a valid check digit: ids the code makes are not
+    # people's text, so the guard must not refuse them as document references.
+    import uuid
+
+    from apps.documents.constants import DocumentStatus
+
+    user, staff = UserFactory(), UserFactory()
+    created = create(user)
+    odd = uuid.UUID("68ff3b3c-0b5e-4c1a-9d2e-123456789018")
+    CounterRequest.objects.filter(pk=created.request.pk).update(id=odd)
+    row = CounterRequest.objects.get(pk=odd)
+    services.counter_request_scan(staff=staff, request=row)
+    with django_capture_on_commit_callbacks(execute=True):
+        document = services.counter_request_print(staff=staff, request=row)
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.READY

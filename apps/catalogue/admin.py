@@ -58,10 +58,14 @@ class ProcedureAdmin(CatalogueChangeMixin, ImportExportModelAdmin):
     list_display = ("title", "slug", "section", "published", "last_reviewed", "updated_at")
     list_filter = ("published", "section", "life_events", "categories", "requires_my_number_card")
     search_fields = ("slug", "title", "title_en", "reading", "keywords")
-    filter_horizontal = ("life_events", "categories")
     list_select_related = ("section",)
     actions = ["publish", "unpublish"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        # A short list of check boxes instead of the two-pane filter, whose script puts ARIA labels on
+        # plain spans (axe: aria-prohibited-attr) and which needs JavaScript.
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
     # import-export's change list with a link to the usage figures.
     import_export_change_list_template = "admin/catalogue/procedure/change_list.html"
 

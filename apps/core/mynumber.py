@@ -122,7 +122,8 @@ def contains_my_number(text: str) -> bool:
 
 def carries_my_number(text: str) -> bool:
     """`contains_my_number`, also after URL decoding (a number sent in a query string or a form body)."""
-    return contains_my_number(text) or (("%" in text or "+" in text) and contains_my_number(unquote_plus(text)))
+    encoded = "%" in text or "+" in text
+    return contains_my_number(text) or (encoded and contains_my_number(unquote_plus(text)))
 
 
 def mask_my_numbers(text: str) -> str:

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin import LocalDateTimeAdmin
+
 from .forms_campaigns import CampaignAdminForm
 from .models import Campaign, CampaignAward
 from .roles import is_wallet_operator
@@ -33,7 +35,7 @@ class OperatorOnly:
 
 
 @admin.register(Campaign)
-class CampaignAdmin(OperatorOnly, admin.ModelAdmin):
+class CampaignAdmin(LocalDateTimeAdmin, OperatorOnly, admin.ModelAdmin):
     form = CampaignAdminForm
     list_display = (
         "name",

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin import LocalDateTimeAdmin
+
 from .forms_vouchers import VoucherSaleAdminForm
 from .models import VoucherReservation, VoucherSale
 from .roles import is_wallet_operator
@@ -13,7 +15,7 @@ def _is_operator(request) -> bool:
 
 
 @admin.register(VoucherSale)
-class VoucherSaleAdmin(admin.ModelAdmin):
+class VoucherSaleAdmin(LocalDateTimeAdmin, admin.ModelAdmin):
     form = VoucherSaleAdminForm
     list_display = (
         "name", "code", "mode", "price", "premium_rate", "reserved_of_stock", "opens_at", "closes_at",

@@ -155,4 +155,4 @@ def test_signed_in_visitors_are_not_served_the_anonymous_page(client, django_use
     user = django_user_model.objects.create_user(email="someone@example.jp", password="x" * 12)
     client.force_login(user)
     html = client.get(p.get_absolute_url()).content.decode()
-    assert "someone@example.jp" in html
+    assert "ログアウト" in html and 'href="/accounts/login/"' not in html  # the signed-in header

@@ -1,4 +1,4 @@
-"""Vendored browser libraries are the published files: each matches the digest static/vendor/README.md gives."""
+"""Vendored browser libraries and style sheets are the published files: each matches the digest static/vendor/README.md gives."""
 
 import hashlib
 import re
@@ -19,5 +19,5 @@ def test_each_vendored_file_matches_its_recorded_digest_and_has_its_licence():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, name
         assert (path.parent / "LICENSE").is_file(), name
     listed = {VENDOR / name for name, _ in rows}
-    shipped = {p for p in VENDOR.rglob("*.js")}
-    assert shipped == listed, "every vendored script is listed with its digest"
+    shipped = {p for p in VENDOR.rglob("*") if p.suffix in {".js", ".css"}}
+    assert shipped == listed, "every vendored script and style sheet is listed with its digest"

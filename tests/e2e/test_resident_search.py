@@ -37,6 +37,7 @@ def test_a_resident_finds_the_moving_in_procedure_by_typing_hikkoshi_on_a_phone(
     expect(phone.locator("h1")).to_have_text(MOVING_IN)
     assert_accessible(phone)
 
+    phone.locator("header .header-menu > summary").click()  # on a phone the site's links are in the menu
     phone.get_by_role("link", name="English").click()
     expect(phone).to_have_url(f"{live_server.url}/en/procedures/{slug}/")
     expect(phone.locator("html")).to_have_attribute("lang", "en")

@@ -6,6 +6,7 @@ from django.urls import include, path
 from apps.catalogue import views as catalogue_views
 from apps.core import views as core_views
 from apps.counter.urls import staff_patterns as counter_staff_patterns
+from apps.identity.urls import allauth_overrides
 
 from .api import api
 
@@ -21,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("", catalogue_views.home, name="home"),
     path("", include("apps.catalogue.urls")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("accounts/", include(allauth_overrides)),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.identity.urls")),
     path("", include("apps.notifications.urls")),

@@ -8,8 +8,8 @@ from ninja import Router
 from ninja.security import SessionAuth
 
 from apps.core.errors import ApplicationError
+from apps.core.second_factor import second_factor_check
 from apps.identity.constants import Role
-from apps.identity.middleware import used_second_factor
 
 from . import services
 from .constants import AuditAction
@@ -22,8 +22,7 @@ class CounterStaffAuth(SessionAuth):
             return None
         if not (user.is_superuser or user.groups.filter(name=Role.COUNTER_STAFF.value).exists()):
             raise ApplicationError(_("窓口職員だけが使えます。"), code="forbidden", status=403)
-        if not used_second_factor(request):
-            raise ApplicationError(_("2段階認証が必要です。"), code="second_factor_required", status=403)
+        second_factor_check(request)  # the one rule: a factor still held, and used in this session
         return user
 
 

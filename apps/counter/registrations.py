@@ -83,6 +83,7 @@ def register() -> None:
         filename=lambda document: gettext("窓口申請書") + ".pdf",
         title=_("窓口申請書（印刷用）"),
         return_to=back_to_the_desk,
+        second_factor=True,  # the resident's data, printed by a clerk: as the desk, only with the 2nd factor
     )
     register_renderer(
         "counter.receipt",

@@ -1,8 +1,8 @@
 """The staff desk: scan, check identity, correct, print the official form, issue; queue and dashboard.
 
-Pages live under /staff/, where the strong-auth middleware demands a second factor; each view also
-requires the counter-staff role. A clerk opens a request only after finding it by its code in this
-session, so a request id alone (e.g. from history) does not show personal data.
+Each view requires the counter-staff role and then the second factor (apps.core.second_factor; the
+strong-auth middleware also demands it under /staff/). A clerk opens a request only after finding it by
+its code in this session, so a request id alone (e.g. from history) does not show personal data.
 """
 
 from functools import wraps
@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.second_factor import second_factor_refusal
 from apps.identity.constants import Role
 
 from . import selectors, services
@@ -40,7 +41,7 @@ def counter_staff_required(view):
         user = request.user
         if not (user.is_superuser or user.groups.filter(name=Role.COUNTER_STAFF.value).exists()):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        return second_factor_refusal(request) or view(request, *args, **kwargs)
 
     return wrapper
 

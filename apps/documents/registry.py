@@ -9,6 +9,11 @@ The documents app imports no domain app; a domain app registers its kinds from i
         filename="verification-record.pdf",
         title=_("本人確認情報の控え"),
     )
+
+A kind that shows a resident's data to staff, admins or shops (the official form a clerk prints, a shop's
+statement) declares `second_factor=True`, or a function of the document that says so: its pages and its
+download then demand the second factor of whoever opens them (apps.core.second_factor), as the staff
+pages do.
 """
 
 from __future__ import annotations
@@ -44,9 +49,15 @@ class Renderer:
     # Where the person who asked for the document goes back to from its page: (url, link text), or None for
     # the documents list (a clerk printing a form goes back to the request at the desk, not to a list).
     return_to: Callable[[Document], tuple[str, Any] | None] | None = None
+    # Whether opening the document needs the second factor: True for kinds only staff, admins or shops
+    # receive, or a function of the document for a kind shared by residents and shops.
+    second_factor: bool | Callable[[Document], bool] = False
 
     def filename_for(self, document: Document) -> str:
         return self.filename(document) if callable(self.filename) else str(self.filename)
+
+    def needs_second_factor(self, document: Document) -> bool:
+        return bool(self.second_factor(document) if callable(self.second_factor) else self.second_factor)
 
 
 _renderers: dict[str, Renderer] = {}
@@ -60,12 +71,19 @@ def register_renderer(
     filename: str | Callable[[Document], str],
     title: Any,
     return_to: Callable[[Document], tuple[str, Any] | None] | None = None,
+    second_factor: bool | Callable[[Document], bool] = False,
 ) -> Renderer:
     """Register how documents of `kind` are made; registering the same definition again is a no-op."""
     if not KIND_PATTERN.match(kind) or len(kind) > KIND_MAX_LENGTH:
         raise ImproperlyConfigured(f"Document kind {kind!r} must look like 'app.name' (lowercase, ≤ 64).")
     renderer = Renderer(
-        kind=kind, template=template, context=context, filename=filename, title=title, return_to=return_to
+        kind=kind,
+        template=template,
+        context=context,
+        filename=filename,
+        title=title,
+        return_to=return_to,
+        second_factor=second_factor,
     )
     existing = _renderers.get(kind)
     if existing is not None and existing != renderer:

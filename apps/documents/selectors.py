@@ -42,3 +42,11 @@ def document_return_to(*, document: Document) -> tuple[str, str] | None:
         return None
     found = return_to(document) if return_to else None
     return (found[0], str(found[1])) if found else None
+
+
+def document_needs_second_factor(*, document: Document) -> bool:
+    """Whether the document's kind shows a resident's data to staff or shops (see the registry)."""
+    try:
+        return get_renderer(document.kind).needs_second_factor(document)
+    except UnknownDocumentKind:
+        return True  # a kind no longer registered cannot say whom it is for: fail closed

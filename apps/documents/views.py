@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.core.second_factor import second_factor_refusal
+
 from . import selectors
 from .constants import REFRESH_FOR_SECONDS, REFRESH_SECONDS
 from .models import Document
@@ -21,6 +23,13 @@ def _get_document_for_user(request, pk) -> Document:
         return selectors.document_get_for_owner(owner=request.user, pk=pk)
     except Document.DoesNotExist:
         raise Http404 from None
+
+
+def _second_factor_refusal(request, document: Document):
+    """Kinds for staff and shops open only with the second factor, like the staff pages (SPEC §3.2)."""
+    if selectors.document_needs_second_factor(document=document):
+        return second_factor_refusal(request)
+    return None
 
 
 @login_required
@@ -41,6 +50,8 @@ def document_list(request):
 @never_cache
 def document_detail(request, pk):
     document = _get_document_for_user(request, pk)
+    if refusal := _second_factor_refusal(request, document):
+        return refusal
     refresh_off = request.GET.get("refresh") == "off"
     overdue = timezone.now() - document.created_at > dt.timedelta(seconds=REFRESH_FOR_SECONDS)
     return render(
@@ -62,6 +73,8 @@ def document_detail(request, pk):
 @never_cache
 def document_download(request, pk):
     document = _get_document_for_user(request, pk)
+    if refusal := _second_factor_refusal(request, document):
+        return refusal
     if not document.is_ready:
         return redirect("documents:detail", pk=document.pk)
     try:

@@ -2,8 +2,11 @@ from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.ratelimit import respond_429
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -29,6 +32,17 @@ class AccountAdapter(DefaultAccountAdapter):
             if role.value in roles:
                 return reverse(url_name)
         return super().get_login_redirect_url(request)
+
+    def pre_authenticate(self, request, **credentials):
+        """A sign-in held up by the failed-login limit (of the account or of the address) is answered 429
+        with the portal's page (templates/429.html), as allauth answers its other limits, not a form error
+        with 200; AccountMiddleware turns the ImmediateHttpResponse into the response."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as exc:
+            if exc.code != "too_many_login_attempts":
+                raise
+            raise ImmediateHttpResponse(respond_429(request)) from exc
 
     def send_mail(self, template_prefix, email, context):
         """allauth's mails (confirmation, password reset…) go through our outbox like every notification.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .constants import Role
+from .constants import STRONG_AUTH_ROLES, Role
 from .jpki_testca import STANDARD_CARDS
 from .models import IdentityVerification, User, VerificationAttempt
 
@@ -35,3 +35,12 @@ def user_roles(*, user) -> set[str]:
     if user.is_superuser:
         return {role.value for role in Role}
     return set(user.groups.values_list("name", flat=True))
+
+
+def user_needs_second_factor(*, user) -> bool:
+    """Whether the person holds a role whose work needs a second factor (SPEC §3.2): staff, admins, shops."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return user.groups.filter(name__in=[r.value for r in STRONG_AUTH_ROLES]).exists()

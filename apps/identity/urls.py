@@ -15,3 +15,9 @@ urlpatterns = [
     path("profile/basic-info/delete/", views.basic_info_delete, name="basic_info_delete"),
     path("profile/delete/", views.account_delete, name="account_delete"),
 ]
+
+# allauth pages the portal answers itself, mounted under accounts/ before allauth's own (by allauth's names,
+# not namespaced, so that allauth's templates and redirects find them).
+allauth_overrides = [
+    path("2fa/webauthn/keys/<int:pk>/remove/", views.security_key_remove, name="mfa_remove_webauthn"),
+]

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.webauthn.views import RemoveWebAuthnView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -190,3 +192,24 @@ def verification_record_pdf(request):
         raise Http404
     document = verification_record_request(user=request.user)
     return redirect("documents:detail", pk=document.pk)
+
+
+class SecurityKeyRemoveView(RemoveWebAuthnView):
+    """allauth's removal of a security key, which (unlike deactivating the app) does not ask the MFA adapter
+    whether the authenticator may go: the last second factor of a staff, admin or shop account stays."""
+
+    def _refusal(self):
+        adapter = get_mfa_adapter()
+        if adapter.can_delete_authenticator(self.get_object()):
+            return None
+        messages.error(self.request, adapter.error_messages["cannot_delete_authenticator"])
+        return redirect("mfa_list_webauthn")
+
+    def get(self, request, *args, **kwargs):
+        return self._refusal() or super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        return self._refusal() or super().form_valid(form)
+
+
+security_key_remove = SecurityKeyRemoveView.as_view()

@@ -141,4 +141,6 @@ register_renderer(
     context=statement_context,
     filename=statement_filename,
     title=_("デジタル財布の明細書"),
+    # A shop's statement (its customers' payments) opens only with the second factor, as /merchant/ does.
+    second_factor=lambda document: document.params.get("role") == ROLE_MERCHANT,
 )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import selectors, services
 from .forms import AmountForm, RefundForm
 from .models import Merchant
+from .roles import merchant_required
 from .services import WalletError
 
 
@@ -82,7 +83,7 @@ def _merchant_or_403(request):
     return merchant
 
 
-@login_required
+@merchant_required
 def merchant_home(request):
     merchant = _merchant_or_403(request)
     buffer = io.BytesIO()
@@ -104,7 +105,7 @@ def merchant_home(request):
     )
 
 
-@login_required
+@merchant_required
 @require_POST
 def merchant_refund(request, pk):
     """A refund asks first (the amount, the payment, its number); only the confirmed POST refunds."""

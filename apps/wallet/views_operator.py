@@ -1,8 +1,8 @@
 """Pages of the wallet operator (merchant onboarding, settlements) and the statement requests.
 
-Operator pages live under /operator/, where the strong-auth middleware demands a second factor; each view
-also requires the wallet-operator role. Statements: residents at /wallet/statements/, shops at
-/merchant/statements/ (second factor too); the documents app shows the status and serves the PDF.
+Each operator view requires the wallet-operator role, then the second factor (the strong-auth middleware
+also demands it under /operator/). Statements: residents at /wallet/statements/, shops at
+/merchant/statements/ (second factor too, and for the shop's PDF); the documents app shows and serves it.
 """
 
 from django.contrib import messages
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import merchants, selectors, settlements, statements
 from .forms_operator import MerchantForm, SettlementPeriodForm, StatementForm
-from .roles import wallet_operator_required
+from .roles import merchant_required, wallet_operator_required
 from .services import WalletError
 
 # --- merchants --------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def statements_resident(request):
     return _statement_page(request)
 
 
-@login_required
+@merchant_required
 @require_http_methods(["GET", "POST"])
 def statements_merchant(request):
     merchant = selectors.merchant_for_user(user=request.user)

@@ -148,7 +148,15 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mand
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_DISPLAY = "apps.identity.models.user_display"  # str(user) is "User #n" for logs
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Failed sign-ins: 5 in 5 minutes lock that account (the key is the e-mail) for a while; per address the limit
+# is much higher, against one address trying many accounts, because a household, a city-hall NAT or a
+# carrier's CGNAT shares one address and one person's typos must not lock the others out. "login" counts
+# every sign-in from an address (allauth's default, 30 a minute, would hold up a NAT at opening time).
+# A limit answers 429 (identity's AccountAdapter, templates/429.html).
+ACCOUNT_RATE_LIMITS = {"login": "100/m/ip", "login_failed": "50/5m/ip,5/5m/key"}
+# Proxies in front of the web processes (the load balancer): the client's address is the one they add to
+# X-Forwarded-For; with 0 it is the connection's, which behind a balancer is the balancer's for everyone.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TAKAMATSU_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # the outbox prefixes every e-mail, in its language (notifications)
 # A second factor is an authenticator app (TOTP, works without JavaScript) or a security key / passkey
 # (WebAuthn: phishing-resistant; the browser needs https or http://localhost, not http://127.0.0.1).

@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from apps.catalogue.api import router as catalogue_router
+from apps.core.api import UNREADABLE_REQUEST_ERRORS, status_error, unreadable_request_error
 from apps.core.errors import ApplicationError
 from apps.counter.api import router as counter_router
 from apps.identity.api import router as identity_router
@@ -14,7 +15,7 @@ from apps.wallet.api import router as wallet_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
-    media_type = "application/json; charset=utf-8"
+    media_type = "application/json"  # ninja adds "; charset=utf-8" (the renderer's charset) itself
     json_dumps_params = {"ensure_ascii": False}  # Japanese stays readable for integrators
 
 
@@ -62,4 +63,17 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    return _error(request, "http_error", str(exc), exc.status_code)
+    # ninja's own (the CSRF check of the session auth: 403): a stable code and our words, not its English.
+    code, detail = status_error(exc.status_code)
+    return _error(request, code, detail, exc.status_code)
+
+
+def unreadable_request(request, exc: Exception):
+    """Django could not read the body (too large, too many fields, a multipart body without boundary…):
+    raised where json_body() or the CSRF check of the session auth reads request.body or request.POST."""
+    error = unreadable_request_error(exc)
+    return _error(request, error.code, error.detail, error.status)
+
+
+for unreadable in UNREADABLE_REQUEST_ERRORS:
+    api.add_exception_handler(unreadable, unreadable_request)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from apps.core.api import QueryInt, StrictSchema, error_responses
 from apps.core.errors import NotFound
 from apps.core.textfiles import excel_csv
 
@@ -45,18 +46,13 @@ class ProcedureList(Schema):
     results: list[ProcedureOut]
 
 
-class ListParams(Schema):
+class ListParams(StrictSchema):
     q: str = Field("", max_length=1000, description="Free text as residents type it; ranks results")
-    life_event: str = ""
-    category: str = ""
-    channel: Channel | None = None
-    limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0, le=100_000)
-
-
-class ErrorOut(Schema):
-    error: str
-    detail: str
+    life_event: str = Field("", max_length=100)
+    category: str = Field("", max_length=100)
+    channel: Channel | None = Field(None, strict=False)  # the query's text names the choice
+    limit: QueryInt = Field(20, ge=1, le=100)
+    offset: QueryInt = Field(0, ge=0, le=100_000)
 
 
 def serialize(request: HttpRequest, p: Procedure) -> dict:
@@ -82,7 +78,11 @@ def serialize(request: HttpRequest, p: Procedure) -> dict:
     }
 
 
-@router.get("/procedures", response=ProcedureList, summary="Search and list published procedures")
+@router.get(
+    "/procedures",
+    response={200: ProcedureList, **error_responses(400)},
+    summary="Search and list published procedures",
+)
 def procedure_list(request: HttpRequest, params: Query[ListParams]):
     result = selectors.procedure_search(
         query=params.q,
@@ -112,11 +112,20 @@ def _csv_row(row: dict) -> list:
 
 @router.get(
     "/procedures.csv",
+    response=error_responses(400),
     summary="The published catalogue as CSV (UTF-8 with BOM)",
     description=(
         "Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is prefixed "
         "with an apostrophe; the JSON list has the exact values."
     ),
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The catalogue, one procedure a row, with a header row",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
 )
 def procedure_csv(request: HttpRequest):
     key = f"api:procedures.csv:{selectors.catalogue_version()}:{request.get_host()}"
@@ -134,7 +143,9 @@ def procedure_csv(request: HttpRequest):
 
 
 @router.get(
-    "/procedures/{slug}", response={200: ProcedureOut, 404: ErrorOut}, summary="One published procedure"
+    "/procedures/{slug}",
+    response={200: ProcedureOut, **error_responses(400, 404)},
+    summary="One published procedure",
 )
 def procedure_detail(request: HttpRequest, slug: str):
     try:

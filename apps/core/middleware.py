@@ -1,11 +1,23 @@
-"""Cross-cutting HTTP middleware: the API's language, the session limits and Content-Security-Policy."""
+"""Cross-cutting HTTP middleware: the API's language and errors, characters no request may carry, the
+session limits and Content-Security-Policy."""
 
+import re
 import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import BadRequest
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .api import (
+    UNREADABLE_REQUEST_ERRORS,
+    api_error_response,
+    is_api_request,
+    status_error,
+    unreadable_request_error,
+)
 
 
 class ApiLanguageMiddleware:
@@ -21,6 +33,72 @@ class ApiLanguageMiddleware:
             translation.activate(translation.get_language_from_request(request))
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+class ApiErrorsMiddleware:
+    """Every error answer under /api/ is the API's JSON error (SPEC §4), also those the NinjaAPI did not
+    make: Django's page for an unknown path (404) or for a request it refused before the API saw it (400),
+    and ninja's plain-text 405 for a known path with another method. A 5xx keeps its page under DEBUG, for
+    the traceback. Placed right after ApiLanguageMiddleware: the detail is in the caller's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not is_api_request(request)
+            or response.status_code < 400
+            or response.get("Content-Type", "").startswith("application/json")
+            or (settings.DEBUG and response.status_code >= 500)
+        ):
+            return response
+        code, detail = status_error(response.status_code)
+        answer = api_error_response(code, detail, response.status_code)
+        for header, value in response.items():  # Allow (405), Retry-After, security headers
+            if header.lower() not in ("content-type", "content-length"):
+                answer[header] = value
+        answer.cookies = response.cookies
+        return answer
+
+
+# Control characters have no place in a path; in a query string a tab may be pasted text, a NUL never is.
+_PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _carries_refused_characters(request) -> bool:
+    if _PATH_CONTROL.search(request.path):
+        return True
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return True
+    return any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items())
+
+
+class RequestCharactersMiddleware:
+    """Refuse a NUL anywhere in the URL or in a cookie, and any control character in the path, before
+    anything reads the database: PostgreSQL refuses NUL in text, so a NUL in a slug, a token, a query
+    parameter or the session cookie (http.cookies unquotes "\\000") was a 500. The API answers its JSON
+    400, a page Django's 400. Placed before anything loads the session or the user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            refused = _carries_refused_characters(request)
+        except UNREADABLE_REQUEST_ERRORS as exc:  # more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
+            if not is_api_request(request):
+                raise
+            error = unreadable_request_error(exc)
+            return api_error_response(error.code, error.detail, error.status)
+        if not refused:
+            return self.get_response(request)
+        if is_api_request(request):
+            return api_error_response(
+                "invalid_request", _("URL や Cookie に使えない文字（NUL や制御文字）が含まれています。"), 400
+            )
+        raise BadRequest("NUL or a control character in the URL or a cookie")
 
 
 # No 'unsafe-inline': every script and style comes from our own static files.

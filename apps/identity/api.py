@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
-from apps.core.api import json_body
+from apps.core.api import StrictSchema, error_responses, json_body, json_request_body
 
 from . import services
 
@@ -22,7 +22,7 @@ class ChallengeOut(Schema):
     expires_at: dt.datetime
 
 
-class VerifyIn(Schema):
+class VerifyIn(StrictSchema):
     challenge_id: str = Field(max_length=64)
     certificate: str = Field(max_length=16_000, description="base64 DER of the signature certificate")
     intermediates: list[str] = Field(default_factory=list, max_length=4)
@@ -38,13 +38,11 @@ class VerifyOut(Schema):
     certificate_expires_at: dt.datetime | None
 
 
-class ErrorOut(Schema):
-    error: str
-    detail: str
-
-
 @router.post(
-    "/jpki/challenge", response={201: ChallengeOut, 401: ErrorOut}, summary="Issue a single-use nonce"
+    "/jpki/challenge",
+    # No body is read, but a form body is (by the CSRF check): 400 and 413 when it cannot be.
+    response={201: ChallengeOut, **error_responses(400, 401, 403, 413)},
+    summary="Issue a single-use nonce",
 )
 def jpki_challenge(request: HttpRequest):
     challenge = services.jpki_challenge_create(user=request.user)
@@ -60,19 +58,9 @@ def jpki_challenge(request: HttpRequest):
 
 @router.post(
     "/jpki/verify",
-    response={
-        200: VerifyOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        413: ErrorOut,
-        415: ErrorOut,
-    },
+    response={200: VerifyOut, **error_responses(400, 401, 403, 404, 409, 413, 415, 503)},
     summary="Verify the card's signature over the nonce",
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": VerifyIn.model_json_schema()}}}
-    },
+    openapi_extra=json_request_body(VerifyIn),
 )
 def jpki_verify(request: HttpRequest):
     body = json_body(request, VerifyIn)

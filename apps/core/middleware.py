@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import BadRequest
+from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -66,39 +67,46 @@ class ApiErrorsMiddleware:
 _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _carries_refused_characters(request) -> bool:
-    if _PATH_CONTROL.search(request.path):
-        return True
-    for key, values in request.GET.lists():
-        if "\x00" in key or any("\x00" in value for value in values):
-            return True
-    return any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items())
+def _query_has_nul(request) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists())
+
+
+def _without_nul(query: QueryDict) -> QueryDict:
+    cleaned = QueryDict(mutable=True)
+    for key, values in query.lists():
+        cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+    cleaned._mutable = False
+    return cleaned
 
 
 class RequestCharactersMiddleware:
-    """Refuse a NUL anywhere in the URL or in a cookie, and any control character in the path, before
-    anything reads the database: PostgreSQL refuses NUL in text, so a NUL in a slug, a token, a query
-    parameter or the session cookie (http.cookies unquotes "\\000") was a 500. The API answers its JSON
-    400, a page Django's 400. Placed before anything loads the session or the user."""
+    """Keep NUL from the database: PostgreSQL refuses it in text, so a NUL in a slug, a token, a query
+    parameter or the session cookie (http.cookies unquotes "\\000") was a 500. Checked before anything loads
+    the session or the user. A control character in the path or a NUL in a cookie is a 400 (the API's JSON
+    error, Django's page elsewhere). A NUL in the query string is the API's 400; a page drops it and answers
+    as without (a hostile search still gets a normal page)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        api = is_api_request(request)
         try:
-            refused = _carries_refused_characters(request)
+            query_nul = _query_has_nul(request)
         except UNREADABLE_REQUEST_ERRORS as exc:  # more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
-            if not is_api_request(request):
+            if not api:
                 raise
             error = unreadable_request_error(exc)
             return api_error_response(error.code, error.detail, error.status)
-        if not refused:
-            return self.get_response(request)
-        if is_api_request(request):
-            return api_error_response(
-                "invalid_request", _("URL や Cookie に使えない文字（NUL や制御文字）が含まれています。"), 400
-            )
-        raise BadRequest("NUL or a control character in the URL or a cookie")
+        cookie_nul = any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items())
+        if _PATH_CONTROL.search(request.path) or cookie_nul or (api and query_nul):
+            if api:
+                detail = _("URL や Cookie に使えない文字（NUL や制御文字）が含まれています。")
+                return api_error_response("invalid_request", detail, 400)
+            raise BadRequest("NUL or a control character in the path or a cookie")
+        if query_nul:
+            request.GET = _without_nul(request.GET)
+        return self.get_response(request)
 
 
 # No 'unsafe-inline': every script and style comes from our own static files.

@@ -41,7 +41,7 @@ def test_the_query_table_is_large_and_varied_enough():
     assert "ひっこし" in queries
 
 
-def test_the_expected_procedure_is_in_the_top_3_for_at_least_90_percent_of_resident_queries():
+def test_the_expected_procedure_is_in_the_top_3_for_at_least_97_percent_of_resident_queries():
     misses = []
     for query, slug in SEARCH_QUERIES:
         top = [p.slug for p in selectors.procedure_search(query=query, limit=3).procedures]
@@ -49,7 +49,7 @@ def test_the_expected_procedure_is_in_the_top_3_for_at_least_90_percent_of_resid
             misses.append((query, slug, top))
     hit_rate = 1 - len(misses) / len(SEARCH_QUERIES)
     report = "\n".join(f"  {q!r}: want {s}, got {t}" for q, s, t in misses)
-    assert hit_rate >= 0.9, f"hit rate {hit_rate:.0%}; misses:\n{report}"
+    assert hit_rate >= 0.97, f"hit rate {hit_rate:.0%}; misses:\n{report}"
 
 
 def test_ranking_puts_a_title_match_before_a_mention_in_a_summary():

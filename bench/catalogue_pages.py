@@ -178,7 +178,7 @@ def seed() -> None:
         events = Procedure.life_events.through
         cats = Procedure.categories.through
         events.objects.bulk_create(
-            [events(procedure_id=c.pk, lifeevent_id=e.pk) for c, s in pairs for e in s.life_events.all()]
+            [events(procedure_id=c.pk, life_event_id=e.pk) for c, s in pairs for e in s.life_events.all()]
         )
         cats.objects.bulk_create(
             [cats(procedure_id=c.pk, category_id=x.pk) for c, s in pairs for x in s.categories.all()]

@@ -15,7 +15,7 @@ from apps.core.textfiles import excel_csv
 
 from . import selectors, services
 from .importing import IMPORT_FORMATS, ImportFileError, ProcedureResource, check_size
-from .models import Category, LifeEvent, Procedure, Section
+from .models import Category, LifeEvent, Procedure, ProcedureLifeEvent, Section
 
 
 class SizeLimitedImportForm(ImportForm):
@@ -48,6 +48,14 @@ class CatalogueChangeMixin:
         services.catalogue_changed()
 
 
+class ProcedureLifeEventInline(admin.TabularInline):
+    """The procedure's life events, each with whether it is one of that life event's main procedures."""
+
+    model = ProcedureLifeEvent
+    fields = ("life_event", "core")
+    extra = 1
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(CatalogueChangeMixin, ImportExportModelAdmin):
     resource_classes = [ProcedureResource]
@@ -58,6 +66,7 @@ class ProcedureAdmin(CatalogueChangeMixin, ImportExportModelAdmin):
     list_display = ("title", "slug", "section", "published", "last_reviewed", "updated_at")
     list_filter = ("published", "section", "life_events", "categories", "requires_my_number_card")
     search_fields = ("slug", "title", "title_en", "reading", "keywords")
+    inlines = [ProcedureLifeEventInline]
     list_select_related = ("section",)
     actions = ["publish", "unpublish"]
     formfield_overrides = {

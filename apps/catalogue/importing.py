@@ -7,6 +7,7 @@ decided from the bytes, never guessed from the locale, and a file that is neithe
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from import_export import fields, widgets
@@ -16,13 +17,13 @@ from apps.core.spreadsheets import SpreadsheetCSV, SpreadsheetResource, Spreadsh
 from apps.core.textfiles import decode_japanese_csv
 
 from .constants import CHANNEL_FIELDS, Channel
-from .models import Category, LifeEvent, Procedure, Section
+from .models import Category, LifeEvent, Procedure, ProcedureLifeEvent, Section
 
 COLUMNS = [
     "slug", "title", "title_en", "reading", "summary", "summary_en", "audience", "audience_en",
     "what_to_bring", "what_to_bring_en", "fee_yen", "fee_note", "fee_note_en", "section", "channels",
-    "online_url", "requires_my_number_card", "counter_form", "life_events", "categories", "keywords",
-    "published", "last_reviewed",
+    "online_url", "requires_my_number_card", "counter_form", "life_events", "core_life_events", "categories",
+    "keywords", "published", "last_reviewed",
 ]  # fmt: skip
 REQUIRED_COLUMNS = {"slug", "title", "title_en", "reading", "summary", "summary_en", "section", "channels"}
 
@@ -120,6 +121,19 @@ class ChannelsField(fields.Field):
         return "|".join(instance.channels)
 
 
+class CoreLifeEventsField(fields.Field):
+    """The life events in which the procedure is one of the main procedures: `core` on its links.
+
+    Saved with the many-to-many fields, after `life_events` (the column order), so the links exist.
+    """
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        core = self.clean(row, **kwargs)
+        links = ProcedureLifeEvent.objects.filter(procedure=instance)
+        links.exclude(life_event__in=core).update(core=False)
+        links.filter(life_event__in=core).update(core=True)
+
+
 class StrictBooleanWidget(widgets.BooleanWidget):
     def clean(self, value, row=None, **kwargs):
         text = str(value).strip().lower() if value is not None else ""
@@ -139,6 +153,10 @@ class ProcedureResource(SpreadsheetResource):
     channels = ChannelsField(attribute="channels", column_name="channels")
     life_events = fields.Field(
         attribute="life_events", column_name="life_events",
+        widget=StrictManyToManyWidget(LifeEvent, separator="|", field="slug"),
+    )  # fmt: skip
+    core_life_events = CoreLifeEventsField(
+        attribute="core_life_events", column_name="core_life_events",
         widget=StrictManyToManyWidget(LifeEvent, separator="|", field="slug"),
     )  # fmt: skip
     categories = fields.Field(
@@ -186,6 +204,36 @@ class ProcedureResource(SpreadsheetResource):
             # Nothing of a file with a broken header is imported: drop the rows so no noise follows.
             del dataset[0 : len(dataset)]
             raise ImportFileError(" ".join(problems))
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if "core_life_events" in row and "core_life_events" not in errors:
+            try:
+                self._check_core_life_events(instance, row)
+            except ValueError as exc:
+                errors["core_life_events"] = ValidationError(str(exc), code="invalid")
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_core_life_events(self, instance, row) -> None:
+        """A procedure can only be a main procedure of a life event it belongs to."""
+        core = {e.slug for e in self.fields["core_life_events"].clean(row)}
+        if "life_events" in row:
+            events = {e.slug for e in self.fields["life_events"].clean(row)}
+        elif instance.pk:
+            events = set(instance.life_events.values_list("slug", flat=True))
+        else:
+            events = set()
+        outside = sorted(core - events)
+        if outside:
+            raise ValueError(
+                _("主な手続きとするライフイベントは life_events の列にも入れてください: %(values)s")
+                % {"values": ", ".join(outside)}
+            )
 
     def after_import(self, dataset, result, **kwargs):
         if not kwargs.get("dry_run") and not result.has_errors() and not result.has_validation_errors():

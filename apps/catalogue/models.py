@@ -120,7 +120,11 @@ class Procedure(BilingualMixin, models.Model):
         _("書かない窓口の様式"), max_length=20, choices=CounterForm.choices, blank=True
     )
     life_events = models.ManyToManyField(
-        LifeEvent, blank=True, related_name="procedures", verbose_name=_("ライフイベント")
+        LifeEvent,
+        blank=True,
+        related_name="procedures",
+        through="ProcedureLifeEvent",
+        verbose_name=_("ライフイベント"),
     )
     categories = models.ManyToManyField(
         Category, blank=True, related_name="procedures", verbose_name=_("分類")
@@ -177,6 +181,45 @@ class Procedure(BilingualMixin, models.Model):
     @property
     def keyword_list(self) -> list[str]:
         return [k.strip() for k in self.keywords.split("|") if k.strip()]
+
+    @property
+    def core_life_events(self) -> models.QuerySet[LifeEvent]:
+        """The life events for which this is one of the main procedures (see ProcedureLifeEvent.core)."""
+        return LifeEvent.objects.filter(procedure_links__procedure=self, procedure_links__core=True)
+
+
+class ProcedureLifeEvent(models.Model):
+    """A procedure's place in a life event.
+
+    `core` marks the procedures nearly everyone in that life event needs (転入届 when moving, 出生届 at a
+    birth): the catalogue admin sets it, and listings and searches put these first.
+    """
+
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="life_event_links", verbose_name=_("手続き")
+    )
+    # The column of the table Django made for the plain many-to-many field this model replaced.
+    life_event = models.ForeignKey(
+        LifeEvent,
+        on_delete=models.CASCADE,
+        db_column="lifeevent_id",
+        related_name="procedure_links",
+        verbose_name=_("ライフイベント"),
+    )
+    core = models.BooleanField(
+        _("主な手続き"),
+        default=False,
+        help_text=_("このライフイベントでほとんどの人が必要とする手続き（一覧と検索結果で先に表示）"),
+    )
+
+    class Meta:
+        db_table = "catalogue_procedure_life_events"
+        unique_together = [("procedure", "life_event")]  # the plain field's own unique index, kept as it is
+        verbose_name = _("手続きのライフイベント")
+        verbose_name_plural = _("手続きのライフイベント")
+
+    def __str__(self) -> str:
+        return f"{self.procedure_id} {self.life_event_id}"
 
 
 # --- Usage figures (SPEC §1: the catalogue admin sees usage figures) -----------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,7 +21,15 @@ from django.utils.translation import get_language
 
 from . import search
 from .constants import Channel
-from .models import Category, LifeEvent, Procedure, SearchUsageDay, ZeroResultQueryDay
+from .models import (
+    Category,
+    LifeEvent,
+    Procedure,
+    ProcedureLifeEvent,
+    ProcedureUsageDay,
+    SearchUsageDay,
+    ZeroResultQueryDay,
+)
 
 VERSION_KEY = "catalogue:version"
 
@@ -55,6 +63,7 @@ class _Entry:
     pk: int
     slug: str
     life_events: frozenset[str]
+    core_events: frozenset[str]  # the life events of which this is a main procedure
     categories: frozenset[str]
     channels: frozenset[str]
     doc: search.IndexedDoc
@@ -63,7 +72,13 @@ class _Entry:
 @dataclass
 class CatalogueIndex:
     version: int
-    entries: list[_Entry] = field(default_factory=list)  # in display order (reading)
+    entries: list[_Entry] = field(default_factory=list)  # in kana order (reading)
+    search: search.SearchIndex | None = None
+    usage: dict[int, float] = field(default_factory=dict)  # pk -> share of the most viewed (0..1)
+    usage_read_at: float = 0.0
+    by_use: list[_Entry] = field(default_factory=list)  # the most viewed first, then kana
+    # The listing without a query: main procedures of a life event first, then the most used, then kana.
+    listing: list[_Entry] = field(default_factory=list)
 
     @property
     def docs(self) -> list[search.IndexedDoc]:
@@ -79,10 +94,11 @@ def _published() -> QuerySet[Procedure]:
 
 
 def _build_index(version: int) -> CatalogueIndex:
-    rows = _published().prefetch_related("life_events", "categories").order_by("reading", "slug")
+    links = Prefetch("life_event_links", queryset=ProcedureLifeEvent.objects.select_related("life_event"))
+    rows = _published().prefetch_related(links, "categories").order_by("reading", "slug")
     index = CatalogueIndex(version=version)
     for p in rows:
-        events = list(p.life_events.all())
+        events = [link.life_event for link in p.life_event_links.all()]
         cats = list(p.categories.all())
         facet_text = " ".join([p.section.name, p.section.name_en] + [x.name for x in events + cats])
         doc = search.index_document(
@@ -94,32 +110,61 @@ def _build_index(version: int) -> CatalogueIndex:
             facets=facet_text + " " + " ".join(x.name_en for x in events + cats),
             summary=" ".join([p.summary, p.audience]),
             summary_en=" ".join([p.summary_en, p.audience_en]),
-            extra=" ".join([p.what_to_bring, p.what_to_bring_en]),
+            extra="\n".join([p.what_to_bring, p.what_to_bring_en]),
         )
         index.entries.append(
             _Entry(
                 pk=p.pk,
                 slug=p.slug,
                 life_events=frozenset(e.slug for e in events),
+                core_events=frozenset(link.life_event.slug for link in p.life_event_links.all() if link.core),
                 categories=frozenset(c.slug for c in cats),
                 channels=frozenset(p.channels),
                 doc=doc,
             )
         )
-    return index
+    index.search = search.SearchIndex(index.docs)
+    return _with_usage(index)
+
+
+def _usage_views(*, days: int) -> dict[int, int]:
+    start, end = usage_period(days=days)
+    return dict(
+        ProcedureUsageDay.objects.filter(day__gte=start, day__lte=end, views__gt=0)
+        .values("procedure_id")
+        .annotate(total=Sum("views"))
+        .values_list("procedure_id", "total")
+    )
+
+
+def _with_usage(index: CatalogueIndex) -> CatalogueIndex:
+    """The index with the usage figures read now, and the listing ordered by them."""
+    usage = search.usage_shares(_usage_views(days=settings.TAKAMATSU_SEARCH_USAGE_DAYS))
+    by_use = sorted(index.entries, key=lambda e: -usage.get(e.pk, 0.0))  # stable: kana order among equals
+    listing = sorted(by_use, key=lambda e: not e.core_events)
+    return replace(index, usage=usage, usage_read_at=time.monotonic(), by_use=by_use, listing=listing)
 
 
 def catalogue_index() -> CatalogueIndex:
-    """The index of the current catalogue version, rebuilt once per process when the version changes."""
+    """The index of the current catalogue version, rebuilt once per process when the version changes.
+
+    The usage figures in it are read again after TAKAMATSU_SEARCH_USAGE_REFRESH_SECONDS.
+    """
     global _index
     version = catalogue_version()
     current = _index
-    if current is not None and current.version == version:
+    if current is not None and current.version == version and not _usage_stale(current):
         return current
     with _index_lock:
         if _index is None or _index.version != version:
             _index = _build_index(version)
+        elif _usage_stale(_index):
+            _index = _with_usage(_index)
         return _index
+
+
+def _usage_stale(index: CatalogueIndex) -> bool:
+    return time.monotonic() - index.usage_read_at > settings.TAKAMATSU_SEARCH_USAGE_REFRESH_SECONDS
 
 
 @dataclass
@@ -141,6 +186,30 @@ class SearchResult:
     life_event: str = ""
     category: str = ""
     channel: str = ""
+    # When nothing was found: a spelling from the catalogue's words ("もしかして") and the nearest procedures.
+    suggestion: str = ""
+    nearest: list[Procedure] = field(default_factory=list)
+
+
+NEAREST_COUNT = 3
+
+
+def _ranked_entries(index: CatalogueIndex, query: str, events: list[LifeEvent]) -> list[_Entry]:
+    """The entries matching the query: the main procedures of a life event the query names first, then by
+    relevance and use, then in kana order."""
+    assert index.search is not None
+    by_pk = {e.pk: e for e in index.entries}
+    named = search.named_life_events(query, {x.slug: [x.name, x.name_en] for x in events})
+    ranked = [by_pk[pk] for pk, _score in search.rank(index.search, query, usage=index.usage)]
+    if not named:
+        return ranked
+    found = {e.pk for e in ranked}
+    # A life event's main procedures belong to its results even where their text does not name it
+    # (おくやみ: 死亡届); among themselves, by relevance, then use, then kana.
+    core = [e for e in ranked if e.core_events & named] + [
+        e for e in index.listing if e.core_events & named and e.pk not in found
+    ]
+    return core + [e for e in ranked if not e.core_events & named]
 
 
 def procedure_search(
@@ -152,7 +221,11 @@ def procedure_search(
     limit: int = 20,
     offset: int = 0,
 ) -> SearchResult:
-    """Published procedures matching the query and facets, ranked by relevance when there is a query."""
+    """Published procedures matching the query and facets, the ones a resident most likely needs first.
+
+    With a query: the main procedures of a life event the query names, then by relevance and use. Without:
+    the main procedures of the chosen life event (of any, when none is chosen), then by use. Kana order last.
+    """
     query = search.clean_query(query)
     events = list(LifeEvent.objects.all())
     cats = list(Category.objects.all())
@@ -161,14 +234,16 @@ def procedure_search(
     category = category if category in {x.slug for x in cats} else ""
     channel = channel if channel in Channel.values else ""
     index = catalogue_index()
-    entries = index.entries
     ranked = False
     if query and search.parse_query(query):
-        by_pk = {e.pk: e for e in entries}
-        entries = [by_pk[pk] for pk, _score in search.rank(index.docs, query)]
+        entries = _ranked_entries(index, query, events)
         ranked = True
     elif query:
         entries = []
+    elif life_event:
+        entries = sorted(index.by_use, key=lambda e: life_event not in e.core_events)  # stable
+    else:
+        entries = index.listing
 
     def matches(e: _Entry, skip: str = "") -> bool:
         return (
@@ -192,6 +267,10 @@ def procedure_search(
             for slug in e.categories:
                 cat_counts[slug] = cat_counts.get(slug, 0) + 1
 
+    suggestion, nearest = "", []
+    if query and not hits:
+        suggestion, nearest = _suggestions(index, query)
+
     return SearchResult(
         query=query,
         count=len(hits),
@@ -208,7 +287,21 @@ def procedure_search(
         life_event=life_event,
         category=category,
         channel=channel,
+        suggestion=suggestion,
+        nearest=nearest,
     )
+
+
+def _suggestions(index: CatalogueIndex, query: str) -> tuple[str, list[Procedure]]:
+    """For a query that found nothing: the catalogue's nearest spelling that finds something, and the
+    procedures nearest to what was typed (or, failing any, to that spelling)."""
+    assert index.search is not None
+    suggestion = search.suggest_spelling(index.search, query)
+    suggested = search.rank(index.search, suggestion, usage=index.usage) if suggestion else []
+    if not suggested:
+        suggestion = ""
+    near = search.rank(index.search, query, usage=index.usage, relaxed=True) or suggested
+    return suggestion, procedure_list_by_pks(pks=[pk for pk, _score in near[:NEAREST_COUNT]])
 
 
 def procedure_list_by_pks(*, pks: list[int]) -> list[Procedure]:

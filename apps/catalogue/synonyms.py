@@ -156,3 +156,22 @@ def _build() -> dict[str, list[str]]:
 
 
 SYNONYMS: dict[str, list[str]] = _build()
+
+
+# What residents call each life event (besides its own Japanese and English names): a query that is one of
+# these words names the life event, and that life event's main procedures come first (search.py).
+LIFE_EVENT_WORDS: dict[str, list[str]] = {
+    "moving": ["引っ越し", "引越", "ひっこし", "引っ越す", "ひっこす", "引っ越しの手続き", "moving", "move"],
+    "birth": ["出生", "出産", "赤ちゃん", "生まれた", "birth", "baby"],
+    "marriage": ["結婚", "入籍", "婚姻", "marriage", "wedding"],
+    "death": ["死亡", "亡くなった", "おくやみ", "お悔やみ", "death"],
+    "childcare": ["子育て", "育児", "childcare"],
+    "nursing-care": ["介護", "nursing care"],
+    "employment": ["就職", "退職", "転職", "失業", "job"],
+    "pets": ["ペット", "pet", "pets"],
+    "garbage": ["ごみ", "ゴミ", "garbage", "trash", "rubbish"],
+    "tax": ["税", "税金", "tax", "taxes"],
+    "housing": ["住まい", "住宅", "housing"],
+    "health": ["健康", "health"],
+    "facility-booking": ["施設予約", "施設の予約", "facility booking"],
+}

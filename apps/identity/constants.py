@@ -16,7 +16,7 @@ class Role(models.TextChoices):
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CATALOGUE_ADMIN: [
         f"catalogue.{action}_{model}"
-        for model in ("procedure", "section", "lifeevent", "category")
+        for model in ("procedure", "procedurelifeevent", "section", "lifeevent", "category")
         for action in ("add", "change", "delete", "view")
     ]
     # The portal's admins see how notifications were delivered (SPEC §3.5), read-only, without their text.

@@ -330,6 +330,10 @@ TAKAMATSU_USAGE_RETENTION_DAYS = env.int("TAKAMATSU_USAGE_RETENTION_DAYS", defau
 # A query that found nothing is shown only when searched at least this often in the period shown: a
 # one-off query (perhaps someone's name) never is.
 TAKAMATSU_USAGE_QUERY_MIN_COUNT = env.int("TAKAMATSU_USAGE_QUERY_MIN_COUNT", default=3)
+# Listings and searches put the procedures viewed most in this many recent days first among equals; each
+# process reads the figures again after TAKAMATSU_SEARCH_USAGE_REFRESH_SECONDS (one query).
+TAKAMATSU_SEARCH_USAGE_DAYS = env.int("TAKAMATSU_SEARCH_USAGE_DAYS", default=30)
+TAKAMATSU_SEARCH_USAGE_REFRESH_SECONDS = env.float("TAKAMATSU_SEARCH_USAGE_REFRESH_SECONDS", default=3600.0)
 
 # IMPORT / EXPORT
 IMPORT_EXPORT_USE_TRANSACTIONS = True

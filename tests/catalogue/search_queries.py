@@ -112,6 +112,47 @@ SEARCH_QUERIES: list[tuple[str, str]] = [
     ("出産 一時金", "nhi-childbirth-lump-sum"),
     ("体育館 予約", "gymnasium-booking"),
     ("税金 払えない", "tax-payment-consultation"),
+    # --- Life events named as residents say them: their main procedure first (issue 16) ---
+    ("出生", "birth-registration"),
+    ("おくやみ", "death-registration"),
+    ("結婚", "marriage-registration"),
+    # --- Kana for words the catalogue writes in kanji (issue 16) ---
+    ("てんにゅう", "moving-in-notification"),
+    ("テンニュウ", "moving-in-notification"),
+    ("てんしゅつ", "moving-out-notification"),
+    ("としょかん", "library-card"),
+    ("トショカン", "library-card"),
+    ("ねこ", "pet-surrender"),
+    # --- What Takamatsu residents look for online (issue 16) ---
+    ("図書館 予約", "library-reservation"),
+    ("図書館のカード", "library-card"),
+    ("ふるさと納税", "furusato-nozei-deduction"),
+    ("住民税 納付", "city-tax-payment"),
+    ("施設予約", "gymnasium-booking"),
+    ("予防接種", "child-vaccination"),
+    ("国民健康保険 加入", "national-health-insurance-enrolment"),
+    ("国民健康保険 脱退", "national-health-insurance-withdrawal"),
+    ("マイナンバーカード 申請", "my-number-card-application"),
+    ("水道 使用開始", "water-service-start"),
+    ("粗大ごみ 申込み", "bulky-garbage"),
+]
+
+# Queries whose results must hold every published procedure that mentions one of the words anywhere
+# (title, reading, summary, audience, what to bring, keywords): the synonyms the query means (issue 16).
+MENTION_QUERIES: dict[str, list[str]] = {
+    "国保": ["国民健康保険", "国保"],
+    "こくほ": ["国民健康保険", "国保"],
+    "図書館": ["図書館"],
+    "転出": ["転出"],
+    "マイナンバーカード": ["マイナンバーカード"],
+    "児童手当": ["児童手当"],
+}
+
+# Queries that find nothing in the catalogue, with the spelling the result page should suggest.
+EMPTY_QUERIES: list[tuple[str, str]] = [
+    ("としょがん", "図書館"),
+    ("まいなんばあかあど", "マイナンバーカード"),
+    ("じどうてあって", "児童手当"),
 ]
 
 # General abbreviation / synonym expansions a search engine should know,

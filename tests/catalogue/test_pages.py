@@ -139,8 +139,9 @@ def test_an_admin_edit_invalidates_the_cached_pages(admin_client_mfa):
     data.update(
         title="編集後の手続き名",
         section=p.section.pk,
-        life_events=[],
         categories=[],
+        # the life events are an inline now (each link says whether it is a main procedure)
+        **{"life_event_links-TOTAL_FORMS": "0", "life_event_links-INITIAL_FORMS": "0"},
         last_reviewed="",
     )
     response = admin_client.post(change_url, data)

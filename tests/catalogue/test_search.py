@@ -4,7 +4,7 @@ from apps.catalogue import search, selectors
 from apps.catalogue.models import Procedure
 from apps.catalogue.textnorm import normalize
 
-from .search_queries import SEARCH_QUERIES
+from .search_queries import EMPTY_QUERIES, MENTION_QUERIES, SEARCH_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_the_query_table_is_large_and_varied_enough():
     assert "ひっこし" in queries
 
 
-def test_the_expected_procedure_is_in_the_top_3_for_at_least_90_percent_of_resident_queries():
+def test_the_expected_procedure_is_in_the_top_3_for_at_least_97_percent_of_resident_queries():
     misses = []
     for query, slug in SEARCH_QUERIES:
         top = [p.slug for p in selectors.procedure_search(query=query, limit=3).procedures]
@@ -49,7 +49,7 @@ def test_the_expected_procedure_is_in_the_top_3_for_at_least_90_percent_of_resid
             misses.append((query, slug, top))
     hit_rate = 1 - len(misses) / len(SEARCH_QUERIES)
     report = "\n".join(f"  {q!r}: want {s}, got {t}" for q, s, t in misses)
-    assert hit_rate >= 0.9, f"hit rate {hit_rate:.0%}; misses:\n{report}"
+    assert hit_rate >= 0.97, f"hit rate {hit_rate:.0%}; misses:\n{report}"
 
 
 def test_ranking_puts_a_title_match_before_a_mention_in_a_summary():
@@ -109,3 +109,38 @@ def test_a_draft_is_never_found():
 def test_an_abbreviation_typed_in_kana_finds_its_procedure_first(typed, wanted):
     top = selectors.procedure_search(query=typed, limit=1).procedures
     assert top and wanted in top[0].title, [p.title for p in top]
+
+
+def _mentions(p: Procedure, words: list[str]) -> bool:
+    text = normalize(" ".join([p.title, p.reading, p.summary, p.audience, p.what_to_bring, p.keywords]))
+    return any(normalize(w) in text for w in words)
+
+
+@pytest.mark.parametrize(("query", "words"), list(MENTION_QUERIES.items()))
+def test_every_procedure_that_mentions_what_was_typed_is_found_and_counted(query, words):
+    wanted = {p.slug for p in Procedure.objects.filter(published=True) if _mentions(p, words)}
+    result = selectors.procedure_search(query=query, limit=1000)
+    found = [p.slug for p in result.procedures]
+    assert wanted <= set(found), sorted(wanted - set(found))
+    assert result.count == len(found)
+
+
+@pytest.mark.parametrize(("query", "spelling"), EMPTY_QUERIES)
+def test_a_query_that_finds_nothing_gets_a_spelling_from_the_catalogue_and_the_nearest_procedures(
+    query, spelling
+):
+    result = selectors.procedure_search(query=query)
+    assert result.count == 0
+    assert result.suggestion == spelling
+    assert result.nearest and normalize(spelling) in normalize(result.nearest[0].title)
+
+
+def test_a_query_naming_a_life_event_ranks_its_main_procedures_first():
+    top = [p.slug for p in selectors.procedure_search(query="引越し", limit=3).procedures]
+    assert sorted(top) == ["moving-in-notification", "moving-out-notification", "moving-within-city"]
+    assert selectors.procedure_search(query="出生", limit=1).procedures[0].slug == "birth-registration"
+
+
+def test_a_short_kana_term_is_not_found_inside_another_word():
+    found = [p.slug for p in selectors.procedure_search(query="てんにゅう", limit=1000).procedures]
+    assert "garbage-self-delivery" not in found  # じこはんにゅう

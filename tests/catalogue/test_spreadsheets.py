@@ -193,7 +193,10 @@ def test_xlsx_text_that_looks_like_a_formula_is_text_not_refused(section):
     assert (p.audience, p.keywords) == ("- 18歳以上", "@home")
 
 
-NOT_TEXT = {"fee_yen", "last_reviewed", "requires_my_number_card", "published", "life_events", "categories"}
+NOT_TEXT = {
+    "fee_yen", "last_reviewed", "requires_my_number_card", "published", "life_events", "core_life_events",
+    "categories",
+}  # fmt: skip
 OPTIONAL_TEXT = [c for c in COLUMNS if c not in NOT_TEXT and c not in _base_row()]
 
 

@@ -48,7 +48,7 @@ class CatalogueChangeMixin:
         services.catalogue_changed()
 
 
-class ProcedureLifeEventInline(admin.TabularInline):
+class ProcedureLifeEventInline(admin.StackedInline):  # labelled fields (axe: label)
     """The procedure's life events, each with whether it is one of that life event's main procedures."""
 
     model = ProcedureLifeEvent
